@@ -455,6 +455,9 @@ void XmppStreamDecoder::Impl::onEnd(const char* /*name*/) {
   boundary_ = end;
   current_ = xml::Element{};
   callbacks_.onStanza(std::move(doc_));
+  // Whether or not the callee took the tree, an idle decoder holds no tree (a pugixml
+  // document keeps a 32 KiB page).
+  doc_.reset();
   maybePause(end);
 }
 
