@@ -1,0 +1,181 @@
+#include "auth_grpc_service.hpp"
+
+namespace xmpp::auth {
+namespace {
+
+const char* codeName(grpc::StatusCode c) {
+  switch (c) {
+    case grpc::OK: return "OK";
+    case grpc::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
+    case grpc::NOT_FOUND: return "NOT_FOUND";
+    case grpc::ALREADY_EXISTS: return "ALREADY_EXISTS";
+    case grpc::PERMISSION_DENIED: return "PERMISSION_DENIED";
+    case grpc::UNAVAILABLE: return "UNAVAILABLE";
+    case grpc::INTERNAL: return "INTERNAL";
+    default: return "OTHER";
+  }
+}
+
+SessionInfo sessionOf(const v1::ClientSession& s) { return {s.source_address(), s.tls()}; }
+
+void fillStep(const AuthResult& r, v1::SaslStep& out) {
+  switch (r.outcome) {
+    case AuthOutcome::kChallenge: out.set_outcome(v1::SaslStep::OUTCOME_CHALLENGE); break;
+    case AuthOutcome::kSuccess: out.set_outcome(v1::SaslStep::OUTCOME_SUCCESS); break;
+    case AuthOutcome::kFailure: out.set_outcome(v1::SaslStep::OUTCOME_FAILURE); break;
+  }
+  out.set_data(r.data);
+  out.set_continuation(r.continuation);
+  out.set_username(r.username);
+  out.set_condition(r.condition);
+  if (r.retryAfter) out.set_retry_after_seconds(static_cast<uint32_t>(r.retryAfter->count()));
+}
+
+}  // namespace
+
+grpc::Status toStatus(AccountError e) {
+  switch (e) {
+    case AccountError::kInvalidUsername:
+      return {grpc::INVALID_ARGUMENT, "invalid username"};
+    case AccountError::kInvalidPassword:
+      return {grpc::INVALID_ARGUMENT, "invalid password"};
+    case AccountError::kConflict:
+      return {grpc::ALREADY_EXISTS, "account exists"};
+    case AccountError::kNotFound:
+      return {grpc::NOT_FOUND, "no such account"};
+    case AccountError::kUnavailable:
+      return {grpc::UNAVAILABLE, "database unavailable"};
+    case AccountError::kInternal:
+      return {grpc::INTERNAL, "internal error"};
+  }
+  return {grpc::INTERNAL, "internal error"};
+}
+
+template <class F>
+grpc::Status AuthGrpcService::observed(const char* method, F&& f) {
+  observability::RpcMetrics::Timer timer(metrics_, method);
+  grpc::Status status = f();
+  timer.done(codeName(status.error_code()));
+  return status;
+}
+
+grpc::Status AuthGrpcService::Mechanisms(grpc::ServerContext*, const v1::MechanismsRequest* req,
+                                         v1::MechanismsResponse* res) {
+  return observed("Mechanisms", [&] {
+    for (auto& m : logic_.mechanisms(req->tls())) res->add_mechanisms(m);
+    res->set_legacy_auth(true);
+    res->set_registration(options_.registration);
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status AuthGrpcService::SaslStart(grpc::ServerContext*, const v1::SaslStartRequest* req,
+                                        v1::SaslStep* res) {
+  return observed("SaslStart", [&] {
+    fillStep(logic_.saslStart(req->mechanism(), req->initial_response(), sessionOf(req->session())),
+             *res);
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status AuthGrpcService::SaslContinue(grpc::ServerContext*,
+                                           const v1::SaslContinueRequest* req, v1::SaslStep* res) {
+  return observed("SaslContinue", [&] {
+    fillStep(logic_.saslContinue(req->continuation(), req->response(), sessionOf(req->session())),
+             *res);
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status AuthGrpcService::LegacyAuthFields(grpc::ServerContext*,
+                                               const v1::LegacyAuthFieldsRequest*,
+                                               v1::LegacyAuthFieldsResponse* res) {
+  return observed("LegacyAuthFields", [&] {
+    LegacyFields f = logic_.legacyFields(SessionInfo{{}, true});
+    res->set_password(f.password);
+    res->set_digest(f.digest);
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status AuthGrpcService::LegacyAuth(grpc::ServerContext*, const v1::LegacyAuthRequest* req,
+                                         v1::LegacyAuthResponse* res) {
+  return observed("LegacyAuth", [&] {
+    if (req->password().empty() == req->digest().empty()) {
+      return grpc::Status(grpc::INVALID_ARGUMENT, "exactly one of password and digest");
+    }
+    LegacyCredential cred;
+    cred.kind = req->password().empty() ? LegacyCredential::Kind::kDigest
+                                        : LegacyCredential::Kind::kPassword;
+    cred.value = req->password().empty() ? req->digest() : req->password();
+    AuthResult r = logic_.legacyAuth(req->username(), cred, req->session().stream_id(),
+                                     sessionOf(req->session()));
+    res->set_ok(r.outcome == AuthOutcome::kSuccess);
+    res->set_username(r.username);
+    res->set_condition(r.condition);
+    if (r.retryAfter) res->set_retry_after_seconds(static_cast<uint32_t>(r.retryAfter->count()));
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status AuthGrpcService::Register(grpc::ServerContext*, const v1::RegisterRequest* req,
+                                       v1::AuthEmpty*) {
+  return observed("Register", [&] {
+    if (!req->admin() && !options_.registration) {
+      return grpc::Status(grpc::PERMISSION_DENIED, "in-band registration is disabled");
+    }
+    auto r = logic_.registerAccount(req->username(), req->password());
+    return r ? grpc::Status::OK : toStatus(r.error());
+  });
+}
+
+grpc::Status AuthGrpcService::ChangePassword(grpc::ServerContext*,
+                                             const v1::ChangePasswordRequest* req,
+                                             v1::AuthEmpty*) {
+  return observed("ChangePassword", [&] {
+    auto r = logic_.changePassword(req->username(), req->password());
+    return r ? grpc::Status::OK : toStatus(r.error());
+  });
+}
+
+grpc::Status AuthGrpcService::DeleteAccount(grpc::ServerContext*,
+                                            const v1::DeleteAccountRequest* req, v1::AuthEmpty*) {
+  return observed("DeleteAccount", [&] {
+    auto exists = logic_.userExists(req->username());
+    if (!exists) return toStatus(exists.error());
+    if (!*exists) return toStatus(AccountError::kNotFound);
+    // User data first: if the roster service is down nothing is deleted and the caller
+    // retries; deleting the data of an existing account twice is harmless.
+    if (options_.deleteUserData) {
+      grpc::Status s = options_.deleteUserData(req->username());
+      if (!s.ok()) return s;
+    }
+    auto r = logic_.deleteAccount(req->username());
+    return r ? grpc::Status::OK : toStatus(r.error());
+  });
+}
+
+grpc::Status AuthGrpcService::ListUsers(grpc::ServerContext*, const v1::ListUsersRequest* req,
+                                        v1::ListUsersResponse* res) {
+  return observed("ListUsers", [&] {
+    storage::ListOptions options;
+    if (req->limit() > 0) options.limit = req->limit();
+    options.offset = req->offset();
+    auto r = logic_.listUsers(options);
+    if (!r) return toStatus(r.error());
+    for (auto& u : *r) res->add_usernames(u);
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status AuthGrpcService::UserExists(grpc::ServerContext*, const v1::UserExistsRequest* req,
+                                         v1::UserExistsResponse* res) {
+  return observed("UserExists", [&] {
+    auto r = logic_.userExists(req->username());
+    if (!r) return toStatus(r.error());
+    res->set_exists(*r);
+    return grpc::Status::OK;
+  });
+}
+
+}  // namespace xmpp::auth

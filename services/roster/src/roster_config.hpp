@@ -1,0 +1,20 @@
+#pragma once
+// Tunables of the roster service. Defaults are what the service runs with when the
+// configuration says nothing (docs/configuration.md documents the keys).
+
+#include <cstddef>
+
+namespace xmpp::roster {
+
+struct RosterConfig {
+  std::size_t maxItems = 1000;            // roster size; a roster set adding more is not-allowed
+  std::size_t maxNameBytes = 1023;        // 'name' attribute, UTF-8 bytes
+  std::size_t maxGroupBytes = 1023;       // one <group/>, UTF-8 bytes
+  std::size_t maxGroups = 64;             // groups per item
+  bool preApproval = true;                // RFC 6121 §3.4 subscription pre-approvals
+  std::size_t offlineQuota = 100;         // stored messages per user (0 stores nothing)
+  std::size_t offlineFetchLimit = 100;    // messages returned by one fetchOffline()
+  std::size_t maxVcardBytes = 64 * 1024;  // serialized vCard element
+};
+
+}  // namespace xmpp::roster
