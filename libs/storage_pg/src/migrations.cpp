@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <thread>
 
 namespace xmpp::storage_pg {
 
@@ -38,6 +39,20 @@ int applyMigrations(pqxx::connection& conn, const std::string& component,
   }
   tx.commit();
   return applied;
+}
+
+int migrateWithRetry(const std::string& connectionString, const std::string& component,
+                     const std::vector<Migration>& migrations, std::chrono::seconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    try {
+      pqxx::connection conn(connectionString);
+      return applyMigrations(conn, component, migrations);
+    } catch (const pqxx::broken_connection&) {
+      if (std::chrono::steady_clock::now() > deadline) throw;
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+  }
 }
 
 }  // namespace xmpp::storage_pg

@@ -1,19 +1,14 @@
-// xmpp-auth: accounts and SASL over gRPC, data in PostgreSQL. Wiring only; the logic is in
-// AuthLogic (auth_logic.hpp) and the translation in AuthGrpcService.
+// xmpp-auth: accounts and SASL over gRPC, data in PostgreSQL. Wiring only: the logic is
+// AuthLogic (auth_logic.hpp), the translation AuthGrpcService.
 
-#include <grpcpp/grpcpp.h>
-#include <grpcpp/health_check_service_interface.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
-
-#include <cstdio>
-#include <thread>
 
 #include "auth_grpc_service.hpp"
 #include "auth_logic.hpp"
 #include "xmpp/config/config.hpp"
-#include "xmpp/observability/http_server.hpp"
 #include "xmpp/runtime/runtime.hpp"
+#include "xmpp/service/grpc_host.hpp"
 #include "xmpp/storage_pg/pg_account_store.hpp"
 #include "xmpp/v1/roster.grpc.pb.h"
 
@@ -21,6 +16,7 @@ using namespace xmpp;
 
 namespace {
 
+// 32 bytes shared by every auth replica, so any replica can continue a SCRAM exchange.
 std::string tokenSecret(const config::Config& cfg) {
   std::string configured = cfg.getSecret("auth.token_key");
   std::string key(SHA256_DIGEST_LENGTH, '\0');
@@ -35,21 +31,21 @@ std::string tokenSecret(const config::Config& cfg) {
   return key;
 }
 
-// Applies the schema, retrying while PostgreSQL is still starting.
-void migrate(const std::string& url, std::chrono::seconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    try {
-      pqxx::connection conn(url);
-      int n = storage_pg::applyMigrations(conn, "auth", storage_pg::authMigrations());
-      runtime::logInfo("schema ready", {{"applied", std::to_string(n)}});
-      return;
-    } catch (const pqxx::broken_connection& e) {
-      if (std::chrono::steady_clock::now() > deadline) throw;
-      runtime::logWarn("waiting for PostgreSQL");
-      std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    }
-  }
+auth::AuthConfig authConfig(const config::Config& cfg) {
+  auth::AuthConfig c;
+  c.tokenSecret = tokenSecret(cfg);
+  c.scramIterations = static_cast<int>(cfg.getInt("auth.scram_iterations", 4096));
+  c.allowPlainWithoutTls = cfg.getBool("auth.plain_without_tls", false);
+  c.storePlaintext = cfg.getBool("auth.store_plaintext", false);
+  c.throttle.perAccount.maxFailures =
+      static_cast<int>(cfg.getInt("auth.throttle.account_failures", 5));
+  c.throttle.perAddress.maxFailures =
+      static_cast<int>(cfg.getInt("auth.throttle.address_failures", 20));
+  const auto window = std::chrono::seconds(cfg.getInt("auth.throttle.window_s", 300));
+  const auto lockout = std::chrono::seconds(cfg.getInt("auth.throttle.lockout_s", 300));
+  c.throttle.perAccount.window = c.throttle.perAddress.window = window;
+  c.throttle.perAccount.lockout = c.throttle.perAddress.lockout = lockout;
+  return c;
 }
 
 }  // namespace
@@ -57,14 +53,14 @@ void migrate(const std::string& url, std::chrono::seconds timeout) {
 int main(int argc, char** argv) try {
   runtime::blockShutdownSignals();
   const auto cfg = config::Config::load(argc, argv);
-  runtime::configureLogging("auth",
-                            cfg.getString("log.format", "text") == "json" ? runtime::LogFormat::kJson
-                                                                          : runtime::LogFormat::kText,
-                            cfg.getBool("log.debug", false));
+  service::configureLogging(cfg, "auth");
 
   const std::string dbUrl = cfg.getSecret(
       "db.url", "host=127.0.0.1 port=5432 user=xmpp dbname=xmpp connect_timeout=2");
-  migrate(dbUrl, std::chrono::seconds(cfg.getInt("db.startup_timeout_s", 60)));
+  const int applied =
+      storage_pg::migrateWithRetry(dbUrl, "auth", storage_pg::authMigrations(),
+                                   std::chrono::seconds(cfg.getInt("db.startup_timeout_s", 60)));
+  runtime::logInfo("schema ready", {{"applied", std::to_string(applied)}});
 
   auto registry = std::make_shared<prometheus::Registry>();
   observability::RpcMetrics metrics(*registry, "auth");
@@ -74,29 +70,13 @@ int main(int argc, char** argv) try {
                                cfg.getInt("db.acquire_timeout_ms", 2000)),
                            .onError = [&](std::string_view kind) { metrics.dbError(kind); }});
   storage_pg::PgAccountStore accounts(pool);
-
   SystemClock clock;
-  auth::AuthConfig authConfig;
-  authConfig.tokenSecret = tokenSecret(cfg);
-  authConfig.scramIterations = static_cast<int>(cfg.getInt("auth.scram_iterations", 4096));
-  authConfig.allowPlainWithoutTls = cfg.getBool("auth.plain_without_tls", false);
-  authConfig.storePlaintext = cfg.getBool("auth.store_plaintext", false);
-  authConfig.throttle.perAccount.maxFailures =
-      static_cast<int>(cfg.getInt("auth.throttle.account_failures", 5));
-  authConfig.throttle.perAddress.maxFailures =
-      static_cast<int>(cfg.getInt("auth.throttle.address_failures", 20));
-  const auto window = std::chrono::seconds(cfg.getInt("auth.throttle.window_s", 300));
-  const auto lockout = std::chrono::seconds(cfg.getInt("auth.throttle.lockout_s", 300));
-  authConfig.throttle.perAccount.window = authConfig.throttle.perAddress.window = window;
-  authConfig.throttle.perAccount.lockout = authConfig.throttle.perAddress.lockout = lockout;
-  auth::AuthLogic logic(accounts, clock, authConfig);
+  auth::AuthLogic logic(accounts, clock, authConfig(cfg));
 
   // Account deletion removes the user's data in the roster service first.
   std::unique_ptr<v1::Roster::Stub> roster;
-  const std::string rosterAddress = cfg.getString("roster.address", "");
-  if (!rosterAddress.empty()) {
-    roster = v1::Roster::NewStub(
-        grpc::CreateChannel(rosterAddress, grpc::InsecureChannelCredentials()));
+  if (const std::string address = cfg.getString("roster.address", ""); !address.empty()) {
+    roster = v1::Roster::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
   } else {
     runtime::logWarn("roster.address not set: account deletion leaves roster data behind");
   }
@@ -109,34 +89,19 @@ int main(int argc, char** argv) try {
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
     v1::UserRequest req;
     req.set_user(username + "@" + domain);
-    v1::RosterEmpty res;
+    // The unsubscribe stanzas for the contacts in the answer are for a router to deliver;
+    // an admin deletion through here has none to hand them to (docs/architecture.md).
+    v1::RosterEffects res;
     return roster->DeleteUserData(&ctx, req, &res);
   };
   auth::AuthGrpcService service(logic, metrics, options);
 
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::ServerBuilder builder;
-  int grpcPort = 0;
-  builder.AddListeningPort(cfg.getString("auth.listen", "127.0.0.1:50051"),
-                           grpc::InsecureServerCredentials(), &grpcPort);
-  builder.RegisterService(&service);
-  grpc::ResourceQuota quota("auth");
-  quota.SetMaxThreads(static_cast<int>(cfg.getInt("auth.max_threads", 16)));
-  builder.SetResourceQuota(quota);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (!server || grpcPort == 0) throw std::runtime_error("cannot listen on auth.listen");
-
-  observability::OpsHttpServer ops(
-      registry, {.address = cfg.getString("ops.address", "127.0.0.1"),
-                 .port = static_cast<uint16_t>(cfg.getInt("ops.port", 9101)),
-                 .ready = [&] { return pool.healthy(); }});
-  runtime::logInfo("listening", {{"grpc_port", std::to_string(grpcPort)},
-                                 {"ops_port", std::to_string(ops.port())}});
-
-  const std::string sig = runtime::waitForShutdownSignal();
-  runtime::logInfo("shutting down", {{"signal", sig}});
-  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  return 0;
+  return service::serveUntilSignal(cfg, {.name = "auth",
+                                         .defaultListen = "127.0.0.1:50051",
+                                         .defaultOpsPort = 9101,
+                                         .services = {&service},
+                                         .registry = registry,
+                                         .ready = [&] { return pool.healthy(); }});
 } catch (const std::exception& e) {
   xmpp::runtime::logError("fatal", {{"error", e.what()}});
   return 1;

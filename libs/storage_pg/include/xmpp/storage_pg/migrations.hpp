@@ -6,6 +6,7 @@
 // safe with several replicas starting at once: one transaction under an advisory lock
 // records each applied version in xmpp_schema_migrations.
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -23,5 +24,10 @@ struct Migration {
 /// many were applied. Throws on failure (start-up only).
 int applyMigrations(pqxx::connection& conn, const std::string& component,
                     const std::vector<Migration>& migrations);
+
+/// applyMigrations() on a fresh connection, retrying while PostgreSQL is not reachable yet
+/// (containers start in any order) until `timeout`. Throws on timeout or SQL errors.
+int migrateWithRetry(const std::string& connectionString, const std::string& component,
+                     const std::vector<Migration>& migrations, std::chrono::seconds timeout);
 
 }  // namespace xmpp::storage_pg

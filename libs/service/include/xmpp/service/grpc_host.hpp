@@ -1,0 +1,35 @@
+#pragma once
+// Runs a service's gRPC servers until SIGTERM/SIGINT, with the ops endpoint (/metrics,
+// /healthz, /readyz) beside it. Shared by every gRPC service's main().
+
+#include <grpcpp/grpcpp.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <prometheus/registry.h>
+
+#include "xmpp/config/config.hpp"
+
+namespace xmpp::service {
+
+struct GrpcHostOptions {
+  std::string name;           // "auth", "roster": config keys <name>.listen, <name>.max_threads
+  std::string defaultListen;  // e.g. "127.0.0.1:50051"
+  uint16_t defaultOpsPort = 0;
+  std::vector<grpc::Service*> services;
+  std::shared_ptr<prometheus::Registry> registry;
+  std::function<bool()> ready = [] { return true; };
+};
+
+/// Builds and starts the server, logs "listening grpc_port=N ops_port=M", waits for a
+/// shutdown signal, then shuts down within 5 s. Returns the process exit code.
+/// The caller has called runtime::blockShutdownSignals() before starting any thread.
+int serveUntilSignal(const config::Config& cfg, GrpcHostOptions options);
+
+/// Configures logging from log.format (text|json) and log.debug.
+void configureLogging(const config::Config& cfg, const std::string& service);
+
+}  // namespace xmpp::service
