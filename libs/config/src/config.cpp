@@ -46,7 +46,8 @@ std::string readFile(const std::string& path) {
 std::string Config::envName(const std::string& key) {
   std::string out = "XMPP_";
   for (char c : key) {
-    out += (c == '.' || c == '-') ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    out += (c == '.' || c == '-') ? '_'
+                                  : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   }
   return out;
 }
@@ -82,7 +83,8 @@ Config Config::load(int argc, const char* const* argv) {
   std::vector<std::pair<std::string, std::string>> flags;
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
-    if (!arg.starts_with("--")) throw std::runtime_error("unexpected argument: " + std::string(arg));
+    if (!arg.starts_with("--"))
+      throw std::runtime_error("unexpected argument: " + std::string(arg));
     arg.remove_prefix(2);
     std::string key, value;
     if (auto eq = arg.find('='); eq != std::string_view::npos) {

@@ -10,8 +10,9 @@ namespace xmpp::config {
 namespace {
 
 TEST(Config, FlattensYamlAndConvertsTypes) {
-  auto c = Config::fromYaml("db:\n  url: host=x\n  pool_size: 4\nauth:\n  plain_without_tls: "
-                            "false\n  mechanisms: [SCRAM-SHA-256, PLAIN]\n");
+  auto c = Config::fromYaml(
+      "db:\n  url: host=x\n  pool_size: 4\nauth:\n  plain_without_tls: "
+      "false\n  mechanisms: [SCRAM-SHA-256, PLAIN]\n");
   EXPECT_EQ(c.getString("db.url", ""), "host=x");
   EXPECT_EQ(c.getInt("db.pool_size", 8), 4);
   EXPECT_FALSE(c.getBool("auth.plain_without_tls", true));

@@ -23,18 +23,19 @@ int applyMigrations(pqxx::connection& conn, const std::string& component,
       "CREATE TABLE IF NOT EXISTS xmpp_schema_migrations ("
       " component text NOT NULL, version integer NOT NULL, name text NOT NULL,"
       " applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (component, version))");
-  const int current =
-      tx.exec_params1("SELECT coalesce(max(version), 0) FROM xmpp_schema_migrations "
-                      "WHERE component = $1",
-                      component)[0]
-          .as<int>();
+  const int current = tx.exec_params1(
+                            "SELECT coalesce(max(version), 0) FROM xmpp_schema_migrations "
+                            "WHERE component = $1",
+                            component)[0]
+                          .as<int>();
   int applied = 0;
   for (const auto& m : sorted) {
     if (m.version <= current) continue;
     tx.exec(m.sql);
-    tx.exec_params("INSERT INTO xmpp_schema_migrations (component, version, name) "
-                   "VALUES ($1, $2, $3)",
-                   component, m.version, m.name);
+    tx.exec_params(
+        "INSERT INTO xmpp_schema_migrations (component, version, name) "
+        "VALUES ($1, $2, $3)",
+        component, m.version, m.name);
     ++applied;
   }
   tx.commit();

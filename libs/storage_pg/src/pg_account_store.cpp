@@ -52,8 +52,8 @@ Expected<Account, StoreError> PgAccountStore::get(std::string_view username) {
     a.sha1 = credentialAt(row, 1);
     a.sha256 = credentialAt(row, 5);
     if (!row[9].is_null()) a.plaintext = row[9].as<std::string>();
-    a.created = std::chrono::system_clock::time_point(
-        std::chrono::microseconds(row[10].as<int64_t>()));
+    a.created =
+        std::chrono::system_clock::time_point(std::chrono::microseconds(row[10].as<int64_t>()));
     return a;
   });
 }
@@ -92,9 +92,9 @@ Expected<std::vector<std::string>, StoreError> PgAccountStore::list(storage::Lis
     pqxx::read_transaction tx(c);
     std::optional<int64_t> limit;
     if (options.limit) limit = static_cast<int64_t>(*options.limit);
-    auto r = tx.exec_params(
-        "SELECT username FROM auth_accounts ORDER BY username LIMIT $1 OFFSET $2", limit,
-        static_cast<int64_t>(options.offset));
+    auto r =
+        tx.exec_params("SELECT username FROM auth_accounts ORDER BY username LIMIT $1 OFFSET $2",
+                       limit, static_cast<int64_t>(options.offset));
     std::vector<std::string> out;
     out.reserve(r.size());
     for (const auto& row : r) out.push_back(row[0].as<std::string>());
@@ -105,8 +105,8 @@ Expected<std::vector<std::string>, StoreError> PgAccountStore::list(storage::Lis
 Expected<bool, StoreError> PgAccountStore::exists(std::string_view username) {
   return pool_.run([&](pqxx::connection& c) {
     pqxx::read_transaction tx(c);
-    auto r = tx.exec_params("SELECT 1 FROM auth_accounts WHERE username = $1",
-                            std::string(username));
+    auto r =
+        tx.exec_params("SELECT 1 FROM auth_accounts WHERE username = $1", std::string(username));
     return !r.empty();
   });
 }

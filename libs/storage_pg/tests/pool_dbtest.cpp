@@ -65,12 +65,11 @@ TEST_F(PoolTest, ExpectedResultsPassThrough) {
 TEST_F(PoolTest, FailsFastWhileDownAndHealsAfterRestart) {
   std::vector<std::string> errors;
   std::mutex mu;
-  PgPool pool({.connectionString = pg_->connectionString(),
-               .size = 2,
-               .onError = [&](std::string_view k) {
-                 std::lock_guard l(mu);
-                 errors.emplace_back(k);
-               }});
+  PgPool pool(
+      {.connectionString = pg_->connectionString(), .size = 2, .onError = [&](std::string_view k) {
+         std::lock_guard l(mu);
+         errors.emplace_back(k);
+       }});
   ASSERT_TRUE(pool.healthy());
   auto insert = [&](const std::string& v) {
     return pool.run([&](pqxx::connection& c) {

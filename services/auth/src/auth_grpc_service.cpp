@@ -5,14 +5,22 @@ namespace {
 
 const char* codeName(grpc::StatusCode c) {
   switch (c) {
-    case grpc::OK: return "OK";
-    case grpc::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
-    case grpc::NOT_FOUND: return "NOT_FOUND";
-    case grpc::ALREADY_EXISTS: return "ALREADY_EXISTS";
-    case grpc::PERMISSION_DENIED: return "PERMISSION_DENIED";
-    case grpc::UNAVAILABLE: return "UNAVAILABLE";
-    case grpc::INTERNAL: return "INTERNAL";
-    default: return "OTHER";
+    case grpc::OK:
+      return "OK";
+    case grpc::INVALID_ARGUMENT:
+      return "INVALID_ARGUMENT";
+    case grpc::NOT_FOUND:
+      return "NOT_FOUND";
+    case grpc::ALREADY_EXISTS:
+      return "ALREADY_EXISTS";
+    case grpc::PERMISSION_DENIED:
+      return "PERMISSION_DENIED";
+    case grpc::UNAVAILABLE:
+      return "UNAVAILABLE";
+    case grpc::INTERNAL:
+      return "INTERNAL";
+    default:
+      return "OTHER";
   }
 }
 
@@ -20,9 +28,15 @@ SessionInfo sessionOf(const v1::ClientSession& s) { return {s.source_address(), 
 
 void fillStep(const AuthResult& r, v1::SaslStep& out) {
   switch (r.outcome) {
-    case AuthOutcome::kChallenge: out.set_outcome(v1::SaslStep::OUTCOME_CHALLENGE); break;
-    case AuthOutcome::kSuccess: out.set_outcome(v1::SaslStep::OUTCOME_SUCCESS); break;
-    case AuthOutcome::kFailure: out.set_outcome(v1::SaslStep::OUTCOME_FAILURE); break;
+    case AuthOutcome::kChallenge:
+      out.set_outcome(v1::SaslStep::OUTCOME_CHALLENGE);
+      break;
+    case AuthOutcome::kSuccess:
+      out.set_outcome(v1::SaslStep::OUTCOME_SUCCESS);
+      break;
+    case AuthOutcome::kFailure:
+      out.set_outcome(v1::SaslStep::OUTCOME_FAILURE);
+      break;
   }
   out.set_data(r.data);
   out.set_continuation(r.continuation);
@@ -78,8 +92,8 @@ grpc::Status AuthGrpcService::SaslStart(grpc::ServerContext*, const v1::SaslStar
   });
 }
 
-grpc::Status AuthGrpcService::SaslContinue(grpc::ServerContext*,
-                                           const v1::SaslContinueRequest* req, v1::SaslStep* res) {
+grpc::Status AuthGrpcService::SaslContinue(grpc::ServerContext*, const v1::SaslContinueRequest* req,
+                                           v1::SaslStep* res) {
   return observed("SaslContinue", [&] {
     fillStep(logic_.saslContinue(req->continuation(), req->response(), sessionOf(req->session())),
              *res);
@@ -130,8 +144,7 @@ grpc::Status AuthGrpcService::Register(grpc::ServerContext*, const v1::RegisterR
 }
 
 grpc::Status AuthGrpcService::ChangePassword(grpc::ServerContext*,
-                                             const v1::ChangePasswordRequest* req,
-                                             v1::AuthEmpty*) {
+                                             const v1::ChangePasswordRequest* req, v1::AuthEmpty*) {
   return observed("ChangePassword", [&] {
     auto r = logic_.changePassword(req->username(), req->password());
     return r ? grpc::Status::OK : toStatus(r.error());

@@ -26,8 +26,7 @@ class AuthGrpcService final : public v1::Auth::Service {
 
   grpc::Status Mechanisms(grpc::ServerContext*, const v1::MechanismsRequest*,
                           v1::MechanismsResponse*) override;
-  grpc::Status SaslStart(grpc::ServerContext*, const v1::SaslStartRequest*,
-                         v1::SaslStep*) override;
+  grpc::Status SaslStart(grpc::ServerContext*, const v1::SaslStartRequest*, v1::SaslStep*) override;
   grpc::Status SaslContinue(grpc::ServerContext*, const v1::SaslContinueRequest*,
                             v1::SaslStep*) override;
   grpc::Status LegacyAuthFields(grpc::ServerContext*, const v1::LegacyAuthFieldsRequest*,

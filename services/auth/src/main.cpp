@@ -21,8 +21,9 @@ std::string tokenSecret(const config::Config& cfg) {
   std::string configured = cfg.getSecret("auth.token_key");
   std::string key(SHA256_DIGEST_LENGTH, '\0');
   if (configured.empty()) {
-    runtime::logWarn("auth.token_key not set: using a random key, so SCRAM exchanges cannot "
-                     "span auth replicas");
+    runtime::logWarn(
+        "auth.token_key not set: using a random key, so SCRAM exchanges cannot "
+        "span auth replicas");
     RAND_bytes(reinterpret_cast<unsigned char*>(key.data()), static_cast<int>(key.size()));
   } else {
     SHA256(reinterpret_cast<const unsigned char*>(configured.data()), configured.size(),
@@ -55,8 +56,8 @@ int main(int argc, char** argv) try {
   const auto cfg = config::Config::load(argc, argv);
   service::configureLogging(cfg, "auth");
 
-  const std::string dbUrl = cfg.getSecret(
-      "db.url", "host=127.0.0.1 port=5432 user=xmpp dbname=xmpp connect_timeout=2");
+  const std::string dbUrl =
+      cfg.getSecret("db.url", "host=127.0.0.1 port=5432 user=xmpp dbname=xmpp connect_timeout=2");
   const int applied =
       storage_pg::migrateWithRetry(dbUrl, "auth", storage_pg::authMigrations(),
                                    std::chrono::seconds(cfg.getInt("db.startup_timeout_s", 60)));
@@ -64,11 +65,11 @@ int main(int argc, char** argv) try {
 
   auto registry = std::make_shared<prometheus::Registry>();
   observability::RpcMetrics metrics(*registry, "auth");
-  storage_pg::PgPool pool({.connectionString = dbUrl,
-                           .size = static_cast<size_t>(cfg.getInt("db.pool_size", 8)),
-                           .acquireTimeout = std::chrono::milliseconds(
-                               cfg.getInt("db.acquire_timeout_ms", 2000)),
-                           .onError = [&](std::string_view kind) { metrics.dbError(kind); }});
+  storage_pg::PgPool pool(
+      {.connectionString = dbUrl,
+       .size = static_cast<size_t>(cfg.getInt("db.pool_size", 8)),
+       .acquireTimeout = std::chrono::milliseconds(cfg.getInt("db.acquire_timeout_ms", 2000)),
+       .onError = [&](std::string_view kind) { metrics.dbError(kind); }});
   storage_pg::PgAccountStore accounts(pool);
   SystemClock clock;
   auth::AuthLogic logic(accounts, clock, authConfig(cfg));

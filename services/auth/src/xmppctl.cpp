@@ -84,8 +84,8 @@ int main(int argc, char** argv) {
   }
   if (args.empty()) return usage();
 
-  auto stub = xmpp::v1::Auth::NewStub(
-      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  auto stub =
+      xmpp::v1::Auth::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
   const std::string& cmd = args[0];
 
   if ((cmd == "adduser" || cmd == "passwd") && (args.size() == 2 || args.size() == 3)) {

@@ -1,7 +1,57 @@
-// Placeholder: the roster service is built in a later issue.
-#include <cstdio>
+// xmpp-roster: rosters, subscriptions, offline messages and vCards over gRPC, data in
+// PostgreSQL. Wiring only: the logic is RosterLogic, the translation RosterGrpcService.
 
-int main() {
-  std::puts("xmpp-roster: not implemented yet");
-  return 0;
+#include "roster_grpc_service.hpp"
+#include "roster_logic.hpp"
+#include "xmpp/config/config.hpp"
+#include "xmpp/runtime/runtime.hpp"
+#include "xmpp/service/grpc_host.hpp"
+#include "xmpp/storage_pg/pg_offline_store.hpp"
+#include "xmpp/storage_pg/pg_roster_store.hpp"
+#include "xmpp/storage_pg/pg_vcard_store.hpp"
+
+using namespace xmpp;
+
+int main(int argc, char** argv) try {
+  runtime::blockShutdownSignals();
+  const auto cfg = config::Config::load(argc, argv);
+  service::configureLogging(cfg, "roster");
+
+  const std::string dbUrl =
+      cfg.getSecret("db.url", "host=127.0.0.1 port=5432 user=xmpp dbname=xmpp connect_timeout=2");
+  const int applied =
+      storage_pg::migrateWithRetry(dbUrl, "roster", storage_pg::rosterMigrations(),
+                                   std::chrono::seconds(cfg.getInt("db.startup_timeout_s", 60)));
+  runtime::logInfo("schema ready", {{"applied", std::to_string(applied)}});
+
+  auto registry = std::make_shared<prometheus::Registry>();
+  observability::RpcMetrics metrics(*registry, "roster");
+  storage_pg::PgPool pool(
+      {.connectionString = dbUrl,
+       .size = static_cast<size_t>(cfg.getInt("db.pool_size", 8)),
+       .acquireTimeout = std::chrono::milliseconds(cfg.getInt("db.acquire_timeout_ms", 2000)),
+       .onError = [&](std::string_view kind) { metrics.dbError(kind); }});
+  storage_pg::PgRosterStore rosters(pool);
+  storage_pg::PgOfflineStore offline(pool);
+  storage_pg::PgVcardStore vcards(pool);
+
+  roster::RosterConfig rc;
+  rc.maxItems = static_cast<size_t>(cfg.getInt("roster.max_items", 1000));
+  rc.preApproval = cfg.getBool("roster.pre_approval", true);
+  rc.offlineQuota = static_cast<size_t>(cfg.getInt("roster.offline_quota", 100));
+  rc.offlineFetchLimit = static_cast<size_t>(cfg.getInt("roster.offline_fetch_limit", 100));
+  rc.maxVcardBytes = static_cast<size_t>(cfg.getInt("roster.max_vcard_bytes", 64 * 1024));
+  SystemClock clock;
+  roster::RosterLogic logic(rosters, offline, vcards, clock, rc);
+  roster::RosterGrpcService service(logic, metrics);
+
+  return service::serveUntilSignal(cfg, {.name = "roster",
+                                         .defaultListen = "127.0.0.1:50052",
+                                         .defaultOpsPort = 9102,
+                                         .services = {&service},
+                                         .registry = registry,
+                                         .ready = [&] { return pool.healthy(); }});
+} catch (const std::exception& e) {
+  xmpp::runtime::logError("fatal", {{"error", e.what()}});
+  return 1;
 }

@@ -5,13 +5,20 @@ namespace {
 
 const char* codeName(grpc::StatusCode c) {
   switch (c) {
-    case grpc::OK: return "OK";
-    case grpc::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
-    case grpc::NOT_FOUND: return "NOT_FOUND";
-    case grpc::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
-    case grpc::UNAVAILABLE: return "UNAVAILABLE";
-    case grpc::INTERNAL: return "INTERNAL";
-    default: return "OTHER";
+    case grpc::OK:
+      return "OK";
+    case grpc::INVALID_ARGUMENT:
+      return "INVALID_ARGUMENT";
+    case grpc::NOT_FOUND:
+      return "NOT_FOUND";
+    case grpc::FAILED_PRECONDITION:
+      return "FAILED_PRECONDITION";
+    case grpc::UNAVAILABLE:
+      return "UNAVAILABLE";
+    case grpc::INTERNAL:
+      return "INTERNAL";
+    default:
+      return "OTHER";
   }
 }
 
@@ -117,8 +124,7 @@ grpc::Status RosterGrpcService::SetItem(grpc::ServerContext*, const v1::SetItemR
   });
 }
 
-grpc::Status RosterGrpcService::RemoveItem(grpc::ServerContext*,
-                                           const v1::RemoveItemRequest* req,
+grpc::Status RosterGrpcService::RemoveItem(grpc::ServerContext*, const v1::RemoveItemRequest* req,
                                            v1::RosterEffects* res) {
   return observed("RemoveItem", [&] {
     auto r = logic_.removeItem(req->user(), req->contact());
@@ -181,11 +187,15 @@ grpc::Status RosterGrpcService::StoreOffline(grpc::ServerContext*,
     auto r = logic_.storeOffline(req->user(), req->stanza().SerializeAsString());
     if (!r) return toStatus(r.error());
     switch (*r) {
-      case OfflineStatus::kStored: res->set_status(v1::StoreOfflineResponse::STATUS_STORED); break;
+      case OfflineStatus::kStored:
+        res->set_status(v1::StoreOfflineResponse::STATUS_STORED);
+        break;
       case OfflineStatus::kQuotaFull:
         res->set_status(v1::StoreOfflineResponse::STATUS_QUOTA_FULL);
         break;
-      case OfflineStatus::kRefused: res->set_status(v1::StoreOfflineResponse::STATUS_REFUSED); break;
+      case OfflineStatus::kRefused:
+        res->set_status(v1::StoreOfflineResponse::STATUS_REFUSED);
+        break;
       case OfflineStatus::kDiscarded:
         res->set_status(v1::StoreOfflineResponse::STATUS_DISCARDED);
         break;

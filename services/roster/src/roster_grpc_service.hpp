@@ -34,8 +34,7 @@ class RosterGrpcService final : public v1::Roster::Service {
                             v1::FetchOfflineResponse*) override;
   grpc::Status AckOffline(grpc::ServerContext*, const v1::AckOfflineRequest*,
                           v1::RosterEmpty*) override;
-  grpc::Status GetVcard(grpc::ServerContext*, const v1::VcardRequest*,
-                        v1::VcardResponse*) override;
+  grpc::Status GetVcard(grpc::ServerContext*, const v1::VcardRequest*, v1::VcardResponse*) override;
   grpc::Status SetVcard(grpc::ServerContext*, const v1::SetVcardRequest*,
                         v1::RosterEmpty*) override;
   grpc::Status DeleteUserData(grpc::ServerContext*, const v1::UserRequest*,

@@ -23,10 +23,13 @@ using Field = std::pair<std::string_view, std::string_view>;
 
 /// One line to stderr: text ("ts level service msg k=v ...") or a JSON object.
 /// Callers never pass passwords or message bodies.
-void log(std::string_view level, std::string_view message, std::initializer_list<Field> fields = {});
+void log(std::string_view level, std::string_view message,
+         std::initializer_list<Field> fields = {});
 inline void logInfo(std::string_view m, std::initializer_list<Field> f = {}) { log("info", m, f); }
 inline void logWarn(std::string_view m, std::initializer_list<Field> f = {}) { log("warn", m, f); }
-inline void logError(std::string_view m, std::initializer_list<Field> f = {}) { log("error", m, f); }
+inline void logError(std::string_view m, std::initializer_list<Field> f = {}) {
+  log("error", m, f);
+}
 void logDebug(std::string_view m, std::initializer_list<Field> f = {});
 
 }  // namespace xmpp::runtime

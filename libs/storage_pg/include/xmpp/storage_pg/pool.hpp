@@ -46,13 +46,11 @@ class PgPool {
     using R = std::invoke_result_t<F, pqxx::connection&>;
     if constexpr (IsExpected<R>::value) {
       using T = typename IsExpected<R>::Value;
-      return runImpl<T>([&](pqxx::connection& c) -> Expected<T, storage::StoreError> {
-        return f(c);
-      });
+      return runImpl<T>(
+          [&](pqxx::connection& c) -> Expected<T, storage::StoreError> { return f(c); });
     } else {
-      return runImpl<R>([&](pqxx::connection& c) -> Expected<R, storage::StoreError> {
-        return f(c);
-      });
+      return runImpl<R>(
+          [&](pqxx::connection& c) -> Expected<R, storage::StoreError> { return f(c); });
     }
   }
 
