@@ -1,7 +1,206 @@
-// Placeholder: the gateway service is built in a later issue.
-#include <cstdio>
+// xmpp-gateway: client connections (TCP 5222 with STARTTLS, 5223 direct TLS), XML stream to
+// protobuf, one stream per router. Wiring only: the per-connection logic is C2sSession.
 
-int main() {
-  std::puts("xmpp-gateway: not implemented yet");
+#include <openssl/rand.h>
+#include <openssl/ssl.h>
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+
+#include <atomic>
+#include <thread>
+
+#include "connection.hpp"
+#include "network.hpp"
+#include "xmpp/config/config.hpp"
+#include "xmpp/observability/http_server.hpp"
+#include "xmpp/runtime/runtime.hpp"
+#include "xmpp/service/grpc_host.hpp"
+
+using namespace xmpp;
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+std::string randomHex(size_t bytes) {
+  std::string raw(bytes, '\0');
+  RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes));
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : raw) {
+    out += hex[c >> 4];
+    out += hex[c & 15];
+  }
+  return out;
+}
+
+std::vector<std::string> splitList(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t comma = s.find(',', start);
+    if (comma == std::string::npos) comma = s.size();
+    if (comma > start) out.push_back(s.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+std::unique_ptr<asio::ssl::context> makeTlsContext(const config::Config& cfg) {
+  const std::string cert = cfg.getString("tls.certificate", "");
+  const std::string key = cfg.getString("tls.key_file", "");
+  if (cert.empty() || key.empty()) return nullptr;
+  auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+  ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                   asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+  SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+  // Idle sessions keep no read/write buffers (~34 KiB each otherwise).
+  SSL_CTX_set_mode(ctx->native_handle(), SSL_MODE_RELEASE_BUFFERS);
+  ctx->use_certificate_chain_file(cert);
+  ctx->use_private_key_file(key, asio::ssl::context::pem);
+  return ctx;
+}
+
+class Listener {
+ public:
+  Listener(asio::io_context& io, const std::string& address, bool directTls,
+           std::function<void(tcp::socket, bool)> onAccept)
+      : acceptor_(io), directTls_(directTls), onAccept_(std::move(onAccept)) {
+    auto colon = address.rfind(':');
+    tcp::endpoint ep(asio::ip::make_address(address.substr(0, colon)),
+                     static_cast<uint16_t>(std::stoi(address.substr(colon + 1))));
+    acceptor_.open(ep.protocol());
+    acceptor_.set_option(tcp::acceptor::reuse_address(true));
+    acceptor_.bind(ep);
+    acceptor_.listen(1024);
+    accept();
+  }
+  uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  void stop() {
+    boost::system::error_code ec;
+    acceptor_.close(ec);
+  }
+
+ private:
+  void accept() {
+    acceptor_.async_accept([this](const boost::system::error_code& ec, tcp::socket s) {
+      if (ec == asio::error::operation_aborted) return;
+      if (!ec) {
+        s.set_option(tcp::no_delay(true));
+        onAccept_(std::move(s), directTls_);
+      }
+      accept();
+    });
+  }
+  tcp::acceptor acceptor_;
+  bool directTls_;
+  std::function<void(tcp::socket, bool)> onAccept_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+  runtime::blockShutdownSignals();
+  const auto cfg = config::Config::load(argc, argv);
+  service::configureLogging(cfg, "gateway");
+
+  const std::string gatewayId = cfg.getString("gateway.id", "gw") + "-" + randomHex(4);
+  gateway::SessionConfig sc;
+  sc.domain = cfg.getString("xmpp.domain", "localhost");
+  sc.gatewayId = gatewayId;
+  auto tls = makeTlsContext(cfg);
+  sc.tlsAvailable = tls != nullptr;
+  sc.tlsRequired = cfg.getBool("c2s.tls_required", true);
+  if (sc.tlsRequired && !sc.tlsAvailable) {
+    throw std::runtime_error("c2s.tls_required is on but no tls.certificate/tls.key_file");
+  }
+  sc.registration = cfg.getBool("auth.registration", false);
+  sc.legacyAuth = cfg.getBool("c2s.legacy_auth", true);
+  gateway::ConnectionOptions co;
+  co.maxSendQueueBytes = static_cast<size_t>(cfg.getInt("c2s.max_send_queue_bytes", 512 * 1024));
+  co.pingAfter = std::chrono::seconds(cfg.getInt("c2s.ping_after_s", 120));
+  co.idleTimeout = std::chrono::seconds(cfg.getInt("c2s.idle_timeout_s", 300));
+
+  const int threads = static_cast<int>(
+      cfg.getInt("gateway.threads", std::max(1u, std::thread::hardware_concurrency())));
+  asio::io_context io(threads);
+  auto registry = std::make_shared<prometheus::Registry>();
+  gateway::GatewayMetrics metrics(*registry);
+  gateway::SessionRegistry sessions;
+  gateway::RouterLinks routers(splitList(cfg.getString("router.addresses", "127.0.0.1:50053")),
+                               gatewayId, sessions, io, metrics);
+  auto authStub = v1::Auth::NewStub(grpc::CreateChannel(
+      cfg.getString("auth.address", "127.0.0.1:50051"), grpc::InsecureChannelCredentials()));
+
+  std::atomic<uint64_t> counter{0};
+  auto onAccept = [&](tcp::socket s, bool directTls) {
+    const std::string transport = directTls ? "tls" : "tcp";
+    auto factory =
+        [&](asio::strand<asio::any_io_executor> strand,
+            std::weak_ptr<gateway::Connection> owner) -> std::unique_ptr<gateway::AuthClient> {
+      return std::make_unique<gateway::StrandAuthClient>(*authStub, std::move(strand),
+                                                         std::move(owner));
+    };
+    auto conn = std::make_shared<gateway::Connection>(
+        std::move(s), tls.get(), directTls, factory, routers, sessions, sc, co,
+        gatewayId + "/" + std::to_string(++counter), randomHex(8));
+    conn->start();
+  };
+
+  std::vector<std::unique_ptr<Listener>> listeners;
+  listeners.push_back(std::make_unique<Listener>(io, cfg.getString("c2s.listen", "127.0.0.1:5222"),
+                                                 false, onAccept));
+  if (tls) {
+    listeners.push_back(std::make_unique<Listener>(
+        io, cfg.getString("c2s.tls_listen", "127.0.0.1:5223"), true, onAccept));
+  }
+  routers.start();
+
+  observability::OpsHttpServer ops(registry,
+                                   {.address = cfg.getString("ops.address", "127.0.0.1"),
+                                    .port = static_cast<uint16_t>(cfg.getInt("ops.port", 9104)),
+                                    .ready = [&] { return routers.connected(); }});
+  std::vector<std::thread> pool;
+  auto work = asio::make_work_guard(io);
+  for (int i = 0; i < threads; ++i) pool.emplace_back([&] { io.run(); });
+
+  // A gauge of open sessions (the registry is the truth), refreshed on scrape-ish cadence.
+  auto& open = metrics.connections.Add({{"transport", "all"}});
+  asio::steady_timer gaugeTimer(io);
+  std::function<void()> refresh = [&] {
+    open.Set(static_cast<double>(sessions.size()));
+    gaugeTimer.expires_after(std::chrono::seconds(1));
+    gaugeTimer.async_wait([&](const boost::system::error_code& ec) {
+      if (!ec) refresh();
+    });
+  };
+  refresh();
+
+  runtime::logInfo("listening", {{"gateway_id", gatewayId},
+                                 {"c2s_port", std::to_string(listeners[0]->port())},
+                                 {"tls_port", tls ? std::to_string(listeners[1]->port()) : "-"},
+                                 {"ops_port", std::to_string(ops.port())}});
+
+  const std::string sig = runtime::waitForShutdownSignal();
+  runtime::logInfo("draining", {{"signal", sig}, {"sessions", std::to_string(sessions.size())}});
+  // Drain: stop accepting, end every stream cleanly, wait for them (bounded), then stop.
+  for (auto& l : listeners) l->stop();
+  for (auto& c : sessions.all()) c->shutdown();
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::seconds(cfg.getInt("gateway.drain_timeout_s", 10));
+  while (sessions.size() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  routers.stop();  // flushes the session-ended events first
+  gaugeTimer.cancel();
+  work.reset();
+  io.stop();
+  for (auto& t : pool) t.join();
+  runtime::logInfo("stopped");
   return 0;
+} catch (const std::exception& e) {
+  xmpp::runtime::logError("fatal", {{"error", e.what()}});
+  return 1;
 }

@@ -1,0 +1,273 @@
+#include "connection.hpp"
+
+#include "c2s_session.hpp"
+#include "network.hpp"
+#include "xmpp/runtime/runtime.hpp"
+
+namespace xmpp::gateway {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+Connection::Connection(tcp::socket socket, asio::ssl::context* tls, bool directTls,
+                       AuthFactory authFactory, RouterLink& router, SessionRegistry& registry,
+                       const SessionConfig& config, const ConnectionOptions& options,
+                       std::string sessionId, std::string streamId)
+    : strand_(asio::make_strand(socket.get_executor())),
+      socket_(std::move(socket)),
+      tlsContext_(tls),
+      directTls_(directTls),
+      timer_(strand_),
+      router_(router),
+      registry_(registry),
+      options_(options),
+      sessionId_(std::move(sessionId)),
+      authFactory_(std::move(authFactory)),
+      sessionConfig_(&config),
+      streamId_(std::move(streamId)) {
+  error_code ec;
+  auto ep = socket_.remote_endpoint(ec);
+  if (!ec) remote_ = ep.address().to_string();
+}
+
+Connection::~Connection() = default;
+
+void Connection::start() {
+  // The auth adapter and the session need shared_from_this, so they are made here.
+  auto self = shared_from_this();
+  auth_ = authFactory_(strand_, self);
+  session_ =
+      std::make_unique<C2sSession>(*this, *auth_, router_, *sessionConfig_, sessionId_, streamId_);
+  registry_.add(sessionId_, self);
+  asio::dispatch(strand_, [self] {
+    self->armTimer();
+    if (self->directTls_) {
+      self->tls_.emplace(std::move(self->socket_), *self->tlsContext_);
+      self->handshake();
+    } else {
+      self->read();
+    }
+  });
+}
+
+// ---- reading ----
+
+void Connection::read() {
+  if (closed_) return;
+  auto self = shared_from_this();
+  auto handler =
+      asio::bind_executor(strand_, [self](const error_code& ec, size_t n) { self->onRead(ec, n); });
+  if (tls_) {
+    tls_->async_read_some(asio::buffer(readBuf_), std::move(handler));
+  } else {
+    socket_.async_read_some(asio::buffer(readBuf_), std::move(handler));
+  }
+}
+
+void Connection::onRead(const error_code& ec, size_t n) {
+  if (closed_) return;
+  if (ec) {
+    teardown();
+    return;
+  }
+  heardSinceTimer_ = true;
+  pinged_ = false;
+  session_->onBytes(std::string_view(readBuf_.data(), n));
+  if (closed_ || closing_) return;
+  if (tlsRequested_) return;  // the handshake starts once <proceed/> is written
+  read();
+}
+
+// ---- writing ----
+
+void Connection::write(std::string bytes) {
+  if (closed_ || bytes.empty()) return;
+  if (queuedBytes_ + bytes.size() > options_.maxSendQueueBytes && !closing_) {
+    // A slow reader: stop here; what is queued and this delivery take the offline path.
+    Pending p{std::move(bytes), {}};
+    if (delivering_ != nullptr && delivering_->kind() == v1::STANZA_KIND_MESSAGE) {
+      p.message = *delivering_;
+    }
+    queue_.push_back(std::move(p));
+    overflowed_ = true;
+    session_->onSendQueueOverflow();
+    teardown();
+    return;
+  }
+  queuedBytes_ += bytes.size();
+  Pending p{std::move(bytes), {}};
+  if (delivering_ != nullptr && delivering_->kind() == v1::STANZA_KIND_MESSAGE) {
+    p.message = *delivering_;
+  }
+  queue_.push_back(std::move(p));
+  flush();
+}
+
+void Connection::flush() {
+  if (writing_ || queue_.empty() || closed_) return;
+  writing_ = true;
+  auto self = shared_from_this();
+  auto handler = asio::bind_executor(
+      strand_, [self](const error_code& ec, size_t n) { self->onWritten(ec, n); });
+  const std::string& front = queue_.front().bytes;
+  if (tls_) {
+    asio::async_write(*tls_, asio::buffer(front), std::move(handler));
+  } else {
+    asio::async_write(socket_, asio::buffer(front), std::move(handler));
+  }
+}
+
+void Connection::onWritten(const error_code& ec, size_t) {
+  writing_ = false;
+  if (closed_) return;
+  if (ec) {
+    teardown();
+    return;
+  }
+  queuedBytes_ -= queue_.front().bytes.size();
+  queue_.pop_front();
+  if (!queue_.empty()) {
+    flush();
+    return;
+  }
+  if (tlsRequested_ && !tls_) {
+    // <proceed/> is on the wire: upgrade.
+    tls_.emplace(std::move(socket_), *tlsContext_);
+    handshake();
+    return;
+  }
+  if (closing_) teardown();
+}
+
+// ---- TLS ----
+
+void Connection::startTls() {
+  if (tlsContext_ == nullptr || tls_) {
+    close();
+    return;
+  }
+  tlsRequested_ = true;
+  if (queue_.empty() && !writing_) {
+    tls_.emplace(std::move(socket_), *tlsContext_);
+    handshake();
+  }
+}
+
+void Connection::handshake() {
+  auto self = shared_from_this();
+  tls_->async_handshake(asio::ssl::stream_base::server,
+                        asio::bind_executor(strand_, [self](const error_code& ec) {
+                          if (self->closed_) return;
+                          if (ec) {
+                            self->teardown();
+                            return;
+                          }
+                          self->tlsRequested_ = false;
+                          if (!self->directTls_) self->session_->onTlsEstablished();
+                          self->read();
+                        }));
+}
+
+// ---- closing ----
+
+void Connection::close() {
+  if (closed_) return;
+  closing_ = true;
+  if (queue_.empty() && !writing_) teardown();
+}
+
+void Connection::reportUnwritten() {
+  std::vector<v1::Stanza> messages;
+  for (auto& p : queue_) {
+    if (p.message) messages.push_back(std::move(*p.message));
+  }
+  queue_.clear();
+  queuedBytes_ = 0;
+  if (!messages.empty() && session_ && session_->bound()) {
+    router_.undeliverable(sessionId_, session_->bareJid(), std::move(messages));
+  }
+}
+
+void Connection::teardown() {
+  if (closed_) return;
+  closed_ = true;
+  timer_.cancel();
+  reportUnwritten();
+  registry_.remove(sessionId_);
+  if (session_) session_->onTransportClosed();
+  error_code ignored;
+  if (tls_) {
+    tls_->lowest_layer().shutdown(tcp::socket::shutdown_both, ignored);
+    tls_->lowest_layer().close(ignored);
+  } else {
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+  }
+}
+
+// ---- from the router ----
+
+void Connection::deliver(v1::Stanza stanza) {
+  asio::dispatch(strand_, [self = shared_from_this(), stanza = std::move(stanza)] {
+    if (self->closed_) {
+      if (stanza.kind() == v1::STANZA_KIND_MESSAGE && self->session_->bound()) {
+        self->router_.undeliverable(self->sessionId_, self->session_->bareJid(), {stanza});
+      }
+      return;
+    }
+    self->delivering_ = &stanza;
+    self->session_->deliver(stanza);
+    self->delivering_ = nullptr;
+  });
+}
+
+void Connection::deliverOffline(v1::Delivery delivery) {
+  asio::dispatch(strand_, [self = shared_from_this(), d = std::move(delivery)] {
+    if (self->closed_) return;  // not acked: it stays in offline storage
+    self->session_->deliverOffline(d);
+  });
+}
+
+void Connection::closeFromRouter(std::string condition, std::string text) {
+  asio::dispatch(strand_,
+                 [self = shared_from_this(), c = std::move(condition), t = std::move(text)] {
+                   if (!self->closed_) self->session_->closeWithError(c, t);
+                 });
+}
+
+void Connection::shutdown() {
+  asio::dispatch(strand_, [self = shared_from_this()] {
+    if (!self->closed_) self->session_->shutdown();
+  });
+}
+
+// ---- keepalive / idle ----
+
+void Connection::armTimer() {
+  timer_.expires_after(options_.pingAfter);
+  timer_.async_wait([self = shared_from_this()](const error_code& ec) {
+    if (!ec) self->onTimer();
+  });
+}
+
+void Connection::onTimer() {
+  if (closed_) return;
+  if (heardSinceTimer_) {
+    heardSinceTimer_ = false;
+    armTimer();
+    return;
+  }
+  if (!pinged_) {
+    // Silence: a whitespace keepalive makes a dead peer's TCP stack answer with a reset.
+    pinged_ = true;
+    write(" ");
+    timer_.expires_after(options_.idleTimeout - options_.pingAfter);
+    timer_.async_wait([self = shared_from_this()](const error_code& ec) {
+      if (!ec) self->onTimer();
+    });
+    return;
+  }
+  session_->onIdleTimeout();
+}
+
+}  // namespace xmpp::gateway

@@ -1,0 +1,109 @@
+#pragma once
+// One client connection: an Asio socket (plain, after STARTTLS, or direct TLS) driving a
+// C2sSession on a strand. Implements Transport. Small buffers: a 4 KiB read buffer and a send
+// queue bounded in bytes; OpenSSL releases its buffers while idle (SSL_MODE_RELEASE_BUFFERS).
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+
+#include <array>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "ports.hpp"
+
+namespace xmpp::gateway {
+
+class C2sSession;
+class SessionRegistry;
+
+struct ConnectionOptions {
+  size_t maxSendQueueBytes = 512 * 1024;
+  std::chrono::seconds pingAfter{120};    // silence before a server ping / whitespace
+  std::chrono::seconds idleTimeout{300};  // silence before the connection is closed
+  std::chrono::seconds tlsHandshakeTimeout{30};
+};
+
+class Connection : public Transport, public std::enable_shared_from_this<Connection> {
+ public:
+  using tcp = boost::asio::ip::tcp;
+  using TlsStream = boost::asio::ssl::stream<tcp::socket>;
+
+  /// Makes the connection's AuthClient (it posts answers onto this connection's strand).
+  using AuthFactory = std::function<std::unique_ptr<AuthClient>(
+      boost::asio::strand<boost::asio::any_io_executor>, std::weak_ptr<Connection>)>;
+
+  Connection(tcp::socket socket, boost::asio::ssl::context* tls, bool directTls,
+             AuthFactory authFactory, RouterLink& router, SessionRegistry& registry,
+             const SessionConfig& config, const ConnectionOptions& options, std::string sessionId,
+             std::string streamId);
+  ~Connection() override;
+
+  void start();
+
+  // From the router link (any thread): hop onto the strand.
+  void deliver(v1::Stanza stanza);
+  void deliverOffline(v1::Delivery delivery);
+  void closeFromRouter(std::string condition, std::string text);
+  void shutdown();  // SIGTERM drain
+
+  // Transport (called by the session, on the strand)
+  void write(std::string bytes) override;
+  bool secure() const override { return tls_.has_value(); }
+  void startTls() override;
+  void close() override;
+  std::string remoteAddress() const override { return remote_; }
+
+  const std::string& sessionId() const { return sessionId_; }
+  boost::asio::strand<boost::asio::any_io_executor>& strand() { return strand_; }
+
+ private:
+  struct Pending {
+    std::string bytes;
+    std::optional<v1::Stanza> message;  // a delivered message: offline path if never written
+  };
+
+  void read();
+  void onRead(const boost::system::error_code& ec, size_t n);
+  void flush();
+  void onWritten(const boost::system::error_code& ec, size_t n);
+  void handshake();
+  void armTimer();
+  void onTimer();
+  void teardown();
+  void reportUnwritten();
+
+  boost::asio::strand<boost::asio::any_io_executor> strand_;
+  tcp::socket socket_;
+  std::optional<TlsStream> tls_;
+  boost::asio::ssl::context* tlsContext_;
+  bool directTls_;
+  boost::asio::steady_timer timer_;
+  RouterLink& router_;
+  SessionRegistry& registry_;
+  const ConnectionOptions& options_;
+  std::string sessionId_;
+  std::string remote_;
+  AuthFactory authFactory_;
+  const SessionConfig* sessionConfig_;
+  std::string streamId_;
+  std::unique_ptr<AuthClient> auth_;  // posts auth answers onto this strand
+  std::unique_ptr<C2sSession> session_;
+
+  std::array<char, 4096> readBuf_;
+  std::deque<Pending> queue_;
+  size_t queuedBytes_ = 0;
+  bool writing_ = false;
+  bool tlsRequested_ = false;
+  bool overflowed_ = false;
+  bool closing_ = false;
+  bool closed_ = false;
+  bool heardSinceTimer_ = true;
+  bool pinged_ = false;
+  const v1::Stanza* delivering_ = nullptr;  // set while the session writes a delivery
+};
+
+}  // namespace xmpp::gateway

@@ -1,0 +1,104 @@
+#pragma once
+// The gateway's plumbing around C2sSession: the session registry (router deliveries find
+// their connection), the auth client (async gRPC, answers posted to the connection's strand),
+// and the router links (one bidi stream per router; a session's events all go to the router
+// picked by a stable hash of its bare JID).
+
+#include <grpcpp/grpcpp.h>
+#include <boost/asio.hpp>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
+#include "ports.hpp"
+#include "xmpp/v1/auth.grpc.pb.h"
+#include "xmpp/v1/router.grpc.pb.h"
+
+namespace xmpp::gateway {
+
+class Connection;
+
+struct GatewayMetrics {
+  explicit GatewayMetrics(prometheus::Registry& registry);
+  prometheus::Family<prometheus::Gauge>& connections;   // by transport
+  prometheus::Family<prometheus::Counter>& stanzasIn;   // by kind
+  prometheus::Family<prometheus::Counter>& stanzasOut;  // deliveries written, by kind
+  prometheus::Counter& undeliverable;
+  prometheus::Gauge& sendQueueBytes;
+  prometheus::Gauge& routerStreams;
+};
+
+/// Live connections by session id.
+class SessionRegistry {
+ public:
+  void add(const std::string& sessionId, std::weak_ptr<Connection> c);
+  void remove(const std::string& sessionId);
+  std::shared_ptr<Connection> find(const std::string& sessionId) const;
+  std::vector<std::shared_ptr<Connection>> all() const;
+  size_t size() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::unordered_map<std::string, std::weak_ptr<Connection>> sessions_;
+};
+
+/// The auth service's stub, shared; per-connection adapters post answers to the strand.
+class StrandAuthClient final : public AuthClient {
+ public:
+  StrandAuthClient(v1::Auth::Stub& stub, boost::asio::strand<boost::asio::any_io_executor> strand,
+                   std::weak_ptr<Connection> owner)
+      : stub_(stub), strand_(std::move(strand)), owner_(std::move(owner)) {}
+  void saslStart(const v1::SaslStartRequest&, Callback<v1::SaslStep>) override;
+  void saslContinue(const v1::SaslContinueRequest&, Callback<v1::SaslStep>) override;
+  void legacyAuthFields(const v1::LegacyAuthFieldsRequest&,
+                        Callback<v1::LegacyAuthFieldsResponse>) override;
+  void legacyAuth(const v1::LegacyAuthRequest&, Callback<v1::LegacyAuthResponse>) override;
+  void registerAccount(const v1::RegisterRequest&, Callback<v1::AuthEmpty>) override;
+
+ private:
+  template <class Req, class Res, class Method>
+  void call(Method method, const Req& req, Callback<Res> cb);
+  v1::Auth::Stub& stub_;
+  boost::asio::strand<boost::asio::any_io_executor> strand_;
+  std::weak_ptr<Connection> owner_;
+};
+
+class RouterChannel;
+
+/// RouterLink over one stream per router.
+class RouterLinks final : public RouterLink {
+ public:
+  RouterLinks(std::vector<std::string> addresses, std::string gatewayId, SessionRegistry& registry,
+              boost::asio::io_context& io, GatewayMetrics& metrics);
+  ~RouterLinks() override;
+  void start();
+  void stop();
+  /// True when every router stream is up.
+  bool connected() const;
+
+  void sessionBound(const v1::SessionInfo&) override;
+  void sessionUpdated(const v1::SessionInfo&) override;
+  void sessionEnded(const v1::SessionEnded&) override;
+  void stanza(const std::string& sessionId, const std::string& bareJid, v1::Stanza stanza) override;
+  void undeliverable(const std::string& sessionId, const std::string& bareJid,
+                     std::vector<v1::Stanza> stanzas) override;
+  void offlineAck(const std::string& bareJid, std::vector<int64_t> ids) override;
+
+ private:
+  RouterChannel& pick(std::string_view bareJid);
+  std::vector<std::unique_ptr<RouterChannel>> channels_;
+};
+
+/// Bare JID of a full JID.
+std::string bareOf(const std::string& jid);
+
+}  // namespace xmpp::gateway

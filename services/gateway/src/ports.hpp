@@ -1,0 +1,77 @@
+#pragma once
+// The seams of a client session (C2sSession) in the gateway. The session is plain C++,
+// single-threaded (everything runs on its connection's strand) and unit-tested with fakes;
+// the Asio connection, the gRPC auth client and the router link implement these.
+
+#include <grpcpp/support/status.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "xmpp/v1/auth.pb.h"
+#include "xmpp/v1/router.pb.h"
+#include "xmpp/v1/stanza.pb.h"
+
+namespace xmpp::gateway {
+
+/// The client connection, as the session sees it.
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  /// Queues bytes for the client. The transport bounds its queue: past the bound it closes
+  /// the connection itself (after calling C2sSession::onSendQueueOverflow()).
+  virtual void write(std::string bytes) = 0;
+  /// True once TLS is established (STARTTLS done, or direct TLS on 5223).
+  virtual bool secure() const = 0;
+  /// Called right after <proceed/> was queued: the transport flushes it, performs the TLS
+  /// handshake, then calls C2sSession::onTlsEstablished() (or onTransportClosed() on failure).
+  virtual void startTls() = 0;
+  /// Flushes what is queued, then closes. The transport then calls onTransportClosed().
+  virtual void close() = 0;
+  /// Client IP address without port, for brute-force limits.
+  virtual std::string remoteAddress() const = 0;
+};
+
+/// The auth service. Calls return at once; the callback runs later, on the session's strand.
+class AuthClient {
+ public:
+  template <class T>
+  using Callback = std::function<void(const grpc::Status&, const T&)>;
+  virtual ~AuthClient() = default;
+  virtual void saslStart(const v1::SaslStartRequest&, Callback<v1::SaslStep>) = 0;
+  virtual void saslContinue(const v1::SaslContinueRequest&, Callback<v1::SaslStep>) = 0;
+  virtual void legacyAuthFields(const v1::LegacyAuthFieldsRequest&,
+                                Callback<v1::LegacyAuthFieldsResponse>) = 0;
+  virtual void legacyAuth(const v1::LegacyAuthRequest&, Callback<v1::LegacyAuthResponse>) = 0;
+  virtual void registerAccount(const v1::RegisterRequest&, Callback<v1::AuthEmpty>) = 0;
+};
+
+/// The router. Calls queue events on the session's router stream and return at once.
+/// Ordering: all events of one session go, in call order, to the same router.
+class RouterLink {
+ public:
+  virtual ~RouterLink() = default;
+  virtual void sessionBound(const v1::SessionInfo&) = 0;
+  virtual void sessionUpdated(const v1::SessionInfo&) = 0;
+  virtual void sessionEnded(const v1::SessionEnded&) = 0;
+  virtual void stanza(const std::string& sessionId, const std::string& bareJid,
+                      v1::Stanza stanza) = 0;
+  virtual void undeliverable(const std::string& sessionId, const std::string& bareJid,
+                             std::vector<v1::Stanza> stanzas) = 0;
+  virtual void offlineAck(const std::string& bareJid, std::vector<int64_t> ids) = 0;
+};
+
+/// Gateway-wide settings a session needs.
+struct SessionConfig {
+  std::string domain = "localhost";  // the one served domain
+  std::string gatewayId = "gw1";
+  bool tlsRequired = true;    // c2s STARTTLS required before SASL/legacy auth
+  bool tlsAvailable = true;   // a certificate is configured (STARTTLS offered)
+  bool registration = false;  // advertise XEP-0077 in-band registration
+  bool legacyAuth = true;     // XEP-0078 for clients without version='1.0'
+  std::vector<std::string> mechanisms = {"SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"};
+  size_t maxPendingInputBytes = 64 * 1024;  // client bytes held while auth is in flight
+};
+
+}  // namespace xmpp::gateway

@@ -1,0 +1,128 @@
+#include "replies.hpp"
+
+#include "xmpp/xml/escape.hpp"
+#include "xmpp/xml/namespaces.hpp"
+
+namespace xmpp::gateway {
+namespace {
+
+void appendAttribute(std::string& out, std::string_view name, std::string_view value) {
+  out += ' ';
+  out += name;
+  out += "=\"";
+  xml::appendEscapedAttribute(out, value);
+  out += '"';
+}
+
+void appendEmpty(std::string& out, std::string_view name, std::string_view ns) {
+  out += '<';
+  out += name;
+  appendAttribute(out, "xmlns", ns);
+  out += "/>";
+}
+
+}  // namespace
+
+void appendStreamHeader(std::string& out, std::string_view streamId, std::string_view domain,
+                        bool withVersion) {
+  out +=
+      "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
+      "xmlns:stream='http://etherx.jabber.org/streams' id='";
+  xml::appendEscapedAttribute(out, streamId);
+  out += "' from='";
+  xml::appendEscapedAttribute(out, domain);
+  out += withVersion ? "' version='1.0' xml:lang='en'>" : "' xml:lang='en'>";
+}
+
+void appendFeatures(std::string& out, const Features& f) {
+  out += "<stream:features>";
+  if (f.starttls) {
+    out += "<starttls xmlns=\"urn:ietf:params:xml:ns:xmpp-tls\"";
+    out += f.starttlsRequired ? "><required/></starttls>" : "/>";
+  }
+  if (!f.mechanisms.empty()) {
+    out += "<mechanisms xmlns=\"urn:ietf:params:xml:ns:xmpp-sasl\">";
+    for (std::string_view m : f.mechanisms) {
+      out += "<mechanism>";
+      xml::appendEscapedText(out, m);
+      out += "</mechanism>";
+    }
+    out += "</mechanisms>";
+  }
+  if (f.legacyAuth) appendEmpty(out, "auth", "http://jabber.org/features/iq-auth");
+  if (f.registration) appendEmpty(out, "register", "http://jabber.org/features/iq-register");
+  if (f.bind) {
+    appendEmpty(out, "bind", ns::kBind);
+    out += "<session xmlns=\"urn:ietf:params:xml:ns:xmpp-session\"><optional/></session>";
+    appendEmpty(out, "ver", ns::kRosterVer);
+  }
+  out += "</stream:features>";
+}
+
+void appendSaslFailure(std::string& out, std::string_view condition) {
+  out += "<failure xmlns=\"urn:ietf:params:xml:ns:xmpp-sasl\"><";
+  out += condition;
+  out += "/></failure>";
+}
+
+void appendSaslData(std::string& out, std::string_view element, std::string_view base64) {
+  out += '<';
+  out += element;
+  appendAttribute(out, "xmlns", ns::kSasl);
+  if (base64.empty()) {
+    out += "/>";
+    return;
+  }
+  out += '>';
+  out += base64;  // the base64 alphabet needs no escaping
+  out += "</";
+  out += element;
+  out += '>';
+}
+
+void appendIqResult(std::string& out, std::string_view id, std::string_view from,
+                    std::string_view payloadXml) {
+  out += "<iq type=\"result\"";
+  if (!id.empty()) appendAttribute(out, "id", id);
+  if (!from.empty()) appendAttribute(out, "from", from);
+  if (payloadXml.empty()) {
+    out += "/>";
+    return;
+  }
+  out += '>';
+  out += payloadXml;
+  out += "</iq>";
+}
+
+void appendStanzaError(std::string& out, std::string_view name, std::string_view id,
+                       std::string_view from, const StanzaError& error) {
+  out += '<';
+  out += name;
+  out += " type=\"error\"";
+  if (!id.empty()) appendAttribute(out, "id", id);
+  if (!from.empty()) appendAttribute(out, "from", from);
+  out += "><error";
+  if (error.legacyCode != 0) appendAttribute(out, "code", std::to_string(error.legacyCode));
+  appendAttribute(out, "type", error.type);
+  out += "><";
+  out += error.condition;
+  appendAttribute(out, "xmlns", ns::kStanzaErrors);
+  out += "/>";
+  if (!error.text.empty()) {
+    out += "<text xmlns=\"urn:ietf:params:xml:ns:xmpp-stanzas\">";
+    xml::appendEscapedText(out, error.text);
+    out += "</text>";
+  }
+  out += "</error></";
+  out += name;
+  out += '>';
+}
+
+void appendSmFailed(std::string& out, std::string_view condition) {
+  out += "<failed xmlns=\"urn:xmpp:sm:3\"><";
+  out += condition;
+  appendAttribute(out, "xmlns", ns::kStanzaErrors);
+  out += "/></failed>";
+}
+
+}  // namespace xmpp::gateway
