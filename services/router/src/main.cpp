@@ -1,7 +1,60 @@
-// Placeholder: the router service is built in a later issue.
-#include <cstdio>
+// xmpp-router: the session directory in Redis, RFC 6121 delivery, presence, server iqs.
+// Wiring only: the logic is RouterCore; the streams, workers and liveness are router_server.
 
-int main() {
-  std::puts("xmpp-router: not implemented yet");
-  return 0;
+#include "grpc_clients.hpp"
+#include "redis_session_directory.hpp"
+#include "router_core.hpp"
+#include "router_server.hpp"
+#include "xmpp/config/config.hpp"
+#include "xmpp/runtime/runtime.hpp"
+#include "xmpp/service/grpc_host.hpp"
+
+using namespace xmpp;
+
+int main(int argc, char** argv) try {
+  runtime::blockShutdownSignals();
+  const auto cfg = config::Config::load(argc, argv);
+  service::configureLogging(cfg, "router");
+
+  auto redisOptions =
+      storage_redis::parseRedisAddress(cfg.getString("redis.address", "127.0.0.1:6379"));
+  redisOptions.size = static_cast<size_t>(cfg.getInt("redis.pool_size", 8));
+  auto registry = std::make_shared<prometheus::Registry>();
+  auto& redisErrors = prometheus::BuildCounter()
+                          .Name("xmpp_redis_errors_total")
+                          .Help("Redis errors by kind")
+                          .Register(*registry);
+  redisOptions.onError = [&](std::string_view kind) {
+    redisErrors.Add({{"kind", std::string(kind)}}).Increment();
+  };
+  storage_redis::RedisPool redis(redisOptions);
+  router::RedisSessionDirectory directory(redis);
+
+  router::GrpcRosterClient roster(grpc::CreateChannel(
+      cfg.getString("roster.address", "127.0.0.1:50052"), grpc::InsecureChannelCredentials()));
+  router::GrpcAccountDirectory accounts(grpc::CreateChannel(
+      cfg.getString("auth.address", "127.0.0.1:50051"), grpc::InsecureChannelCredentials()));
+
+  router::RouterConfig rc;
+  rc.domain = cfg.getString("xmpp.domain", "localhost");
+  router::GatewayHub hub;
+  router::RouterCore core(directory, roster, accounts, hub, rc);
+  router::RouterMetrics metrics(*registry);
+  router::KeyedWorkers workers(static_cast<size_t>(cfg.getInt("router.workers", 2)));
+  router::RouterService service(core, workers, hub, metrics);
+  router::GatewayLiveness liveness(
+      directory, hub, core, workers, metrics,
+      std::chrono::seconds(cfg.getInt("router.gateway_ttl_s", 5)),
+      std::chrono::milliseconds(cfg.getInt("router.sweep_interval_ms", 1000)));
+  service.onGatewayHello([&] { liveness.wake(); });
+
+  return service::serveUntilSignal(cfg, {.name = "router",
+                                         .defaultListen = "127.0.0.1:50053",
+                                         .defaultOpsPort = 9103,
+                                         .services = {&service},
+                                         .registry = registry,
+                                         .ready = [&] { return redis.healthy(); }});
+} catch (const std::exception& e) {
+  xmpp::runtime::logError("fatal", {{"error", e.what()}});
+  return 1;
 }

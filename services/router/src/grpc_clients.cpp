@@ -1,0 +1,72 @@
+#include "grpc_clients.hpp"
+
+namespace xmpp::router {
+
+std::unique_ptr<grpc::ClientContext> GrpcRosterClient::context() const {
+  auto c = std::make_unique<grpc::ClientContext>();
+  c->set_deadline(std::chrono::system_clock::now() + deadline_);
+  return c;
+}
+
+grpc::Status GrpcRosterClient::getRoster(const v1::GetRosterRequest& r, v1::GetRosterResponse* o) {
+  return stub_->GetRoster(context().get(), r, o);
+}
+grpc::Status GrpcRosterClient::setItem(const v1::SetItemRequest& r, v1::RosterEffects* o) {
+  return stub_->SetItem(context().get(), r, o);
+}
+grpc::Status GrpcRosterClient::processSubscription(const v1::SubscriptionRequest& r,
+                                                   v1::SubscriptionResponse* o) {
+  return stub_->ProcessSubscription(context().get(), r, o);
+}
+grpc::Status GrpcRosterClient::presenceTargets(const v1::UserRequest& r,
+                                               v1::PresenceTargetsResponse* o) {
+  return stub_->PresenceTargets(context().get(), r, o);
+}
+grpc::Status GrpcRosterClient::pendingSubscriptions(const v1::UserRequest& r,
+                                                    v1::PendingSubscriptionsResponse* o) {
+  return stub_->PendingSubscriptions(context().get(), r, o);
+}
+grpc::Status GrpcRosterClient::storeOffline(const v1::StoreOfflineRequest& r,
+                                            v1::StoreOfflineResponse* o) {
+  return stub_->StoreOffline(context().get(), r, o);
+}
+grpc::Status GrpcRosterClient::fetchOffline(const v1::FetchOfflineRequest& r,
+                                            v1::FetchOfflineResponse* o) {
+  return stub_->FetchOffline(context().get(), r, o);
+}
+grpc::Status GrpcRosterClient::ackOffline(const v1::AckOfflineRequest& r) {
+  v1::RosterEmpty e;
+  return stub_->AckOffline(context().get(), r, &e);
+}
+grpc::Status GrpcRosterClient::getVcard(const v1::VcardRequest& r, v1::VcardResponse* o) {
+  return stub_->GetVcard(context().get(), r, o);
+}
+grpc::Status GrpcRosterClient::setVcard(const v1::SetVcardRequest& r) {
+  v1::RosterEmpty e;
+  return stub_->SetVcard(context().get(), r, &e);
+}
+
+Expected<bool, storage::StoreError> GrpcAccountDirectory::exists(const std::string& username) {
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = known_.find(username); it != known_.end() && now - it->second < cacheFor_) {
+      return true;
+    }
+  }
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  v1::UserExistsRequest req;
+  req.set_username(username);
+  v1::UserExistsResponse res;
+  grpc::Status s = stub_->UserExists(&ctx, req, &res);
+  if (!s.ok()) return unexpected(storage::StoreError::kUnavailable);
+  if (res.exists()) {
+    std::lock_guard lock(mu_);
+    if (known_.size() > 100'000) known_.clear();  // bounded
+    known_[username] = now;
+  }
+  return res.exists();
+}
+
+}  // namespace xmpp::router

@@ -1,0 +1,88 @@
+#pragma once
+// The seams of the router's core (RouterCore). The core is plain C++ and unit-tested with
+// fakes; Redis (the session directory), the gRPC roster and auth clients and the gateway
+// streams implement these. Every call may block: the core runs on router worker threads,
+// never on gRPC reactor threads. Events of one bare JID always go to the same worker, in
+// order (RFC 6120 §10.1).
+
+#include <grpcpp/support/status.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "xmpp/common/expected.hpp"
+#include "xmpp/storage/store_error.hpp"
+#include "xmpp/v1/roster.pb.h"
+#include "xmpp/v1/router.pb.h"
+#include "xmpp/v1/stanza.pb.h"
+
+namespace xmpp::router {
+
+/// Where sessions live: per bare JID, its resources. Backed by Redis in production.
+class SessionDirectory {
+ public:
+  virtual ~SessionDirectory() = default;
+  /// The sessions of one bare JID, keyed by resource.
+  virtual Expected<std::map<std::string, v1::SessionInfo>, storage::StoreError> sessions(
+      const std::string& bareJid) = 0;
+  /// Many bare JIDs in one round trip (presence fan-out).
+  virtual Expected<std::map<std::string, std::map<std::string, v1::SessionInfo>>,
+                   storage::StoreError>
+  sessionsOf(const std::vector<std::string>& bareJids) = 0;
+  /// Registers or replaces the session for (bare JID, resource); returns the session it
+  /// replaced, if any (a resource conflict: the router closes the older one).
+  virtual Expected<std::optional<v1::SessionInfo>, storage::StoreError> bind(
+      const std::string& bareJid, const std::string& resource, const v1::SessionInfo& session) = 0;
+  /// Updates a session if it is still the one bound (same session_id).
+  virtual storage::StoreStatus update(const std::string& bareJid, const std::string& resource,
+                                      const v1::SessionInfo& session) = 0;
+  /// Removes a session if it is still the one bound (same session_id); returns whether it was.
+  virtual Expected<bool, storage::StoreError> remove(const std::string& bareJid,
+                                                     const std::string& resource,
+                                                     const std::string& sessionId) = 0;
+};
+
+/// The roster service (blocking calls).
+class RosterClient {
+ public:
+  virtual ~RosterClient() = default;
+  virtual grpc::Status getRoster(const v1::GetRosterRequest&, v1::GetRosterResponse*) = 0;
+  virtual grpc::Status setItem(const v1::SetItemRequest&, v1::RosterEffects*) = 0;
+  virtual grpc::Status processSubscription(const v1::SubscriptionRequest&,
+                                           v1::SubscriptionResponse*) = 0;
+  virtual grpc::Status presenceTargets(const v1::UserRequest&, v1::PresenceTargetsResponse*) = 0;
+  virtual grpc::Status pendingSubscriptions(const v1::UserRequest&,
+                                            v1::PendingSubscriptionsResponse*) = 0;
+  virtual grpc::Status storeOffline(const v1::StoreOfflineRequest&, v1::StoreOfflineResponse*) = 0;
+  virtual grpc::Status fetchOffline(const v1::FetchOfflineRequest&, v1::FetchOfflineResponse*) = 0;
+  virtual grpc::Status ackOffline(const v1::AckOfflineRequest&) = 0;
+  virtual grpc::Status getVcard(const v1::VcardRequest&, v1::VcardResponse*) = 0;
+  virtual grpc::Status setVcard(const v1::SetVcardRequest&) = 0;
+};
+
+/// Whether an account exists (the auth service; the implementation may cache).
+class AccountDirectory {
+ public:
+  virtual ~AccountDirectory() = default;
+  /// `username` is the prepared localpart.
+  virtual Expected<bool, storage::StoreError> exists(const std::string& username) = 0;
+};
+
+/// The gateways' streams. Calls queue and return at once; commands to one gateway keep
+/// their order.
+class GatewaySink {
+ public:
+  virtual ~GatewaySink() = default;
+  virtual void deliver(const std::string& gatewayId, v1::Delivery delivery) = 0;
+  virtual void close(const std::string& gatewayId, v1::CloseSession close) = 0;
+};
+
+struct RouterConfig {
+  std::string domain = "localhost";
+  std::string serverName = "xmppd";  // XEP-0092
+  std::string serverVersion = "0.1.0";
+};
+
+}  // namespace xmpp::router

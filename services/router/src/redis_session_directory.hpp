@@ -1,0 +1,57 @@
+#pragma once
+// SessionDirectory on Redis, plus gateway liveness.
+//
+//   xmpp:sess:<bare>        hash  resource -> "<gateway>\x1f<session_id>\x1f<SessionInfo bytes>"
+//   xmpp:gwsess:<gateway>   set   "<bare>\x1f<resource>\x1f<session_id>": a gateway's sessions
+//   xmpp:gw:<gateway>       string with a TTL, refreshed by heartbeat while the gateway lives
+//   xmpp:gateways           set   every gateway seen
+//   xmpp:gwclean:<gateway>  string NX: the router that cleans up after a dead gateway
+//
+// Mutations run as Lua scripts, so a bind, update or remove only ever touches the session it
+// names (a late 'ended' of a replaced session cannot remove its successor), and a dead
+// gateway's sessions are cleaned up exactly once (DESIGN-NOTES "Stale sessions").
+
+#include <chrono>
+
+#include "ports.hpp"
+#include "xmpp/storage_redis/redis.hpp"
+
+namespace xmpp::router {
+
+class RedisSessionDirectory final : public SessionDirectory {
+ public:
+  explicit RedisSessionDirectory(storage_redis::RedisPool& pool) : pool_(pool) {}
+
+  Expected<std::map<std::string, v1::SessionInfo>, storage::StoreError> sessions(
+      const std::string& bareJid) override;
+  Expected<std::map<std::string, std::map<std::string, v1::SessionInfo>>, storage::StoreError>
+  sessionsOf(const std::vector<std::string>& bareJids) override;
+  Expected<std::optional<v1::SessionInfo>, storage::StoreError> bind(
+      const std::string& bareJid, const std::string& resource,
+      const v1::SessionInfo& session) override;
+  storage::StoreStatus update(const std::string& bareJid, const std::string& resource,
+                              const v1::SessionInfo& session) override;
+  Expected<bool, storage::StoreError> remove(const std::string& bareJid,
+                                             const std::string& resource,
+                                             const std::string& sessionId) override;
+
+  // Gateway liveness.
+  storage::StoreStatus heartbeat(const std::string& gatewayId, std::chrono::seconds ttl);
+  /// Known gateways whose heartbeat key has expired.
+  Expected<std::vector<std::string>, storage::StoreError> deadGateways();
+  /// True for exactly one caller per dead gateway (until the claim expires).
+  Expected<bool, storage::StoreError> claimCleanup(const std::string& gatewayId);
+  /// The sessions still bound to a gateway.
+  Expected<std::vector<v1::SessionInfo>, storage::StoreError> sessionsOfGateway(
+      const std::string& gatewayId);
+  /// Removes the gateway's sessions (those still bound to it) and its records.
+  storage::StoreStatus forgetGateway(const std::string& gatewayId);
+
+ private:
+  storage_redis::RedisPool& pool_;
+};
+
+/// "user@domain/resource" -> {"user@domain", "resource"}.
+std::pair<std::string, std::string> splitFullJid(const std::string& fullJid);
+
+}  // namespace xmpp::router

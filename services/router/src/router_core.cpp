@@ -1,0 +1,287 @@
+// RouterCore: entry points, session lifecycle and the delivery helpers every handler uses.
+// Messages, presence, roster effects and iq live in router_messages.cpp, router_presence.cpp,
+// router_effects.cpp and router_iq.cpp.
+
+#include "router_core.hpp"
+
+#include <exception>
+#include <utility>
+
+#include "router_stanzas.hpp"
+
+namespace xmpp::router {
+namespace {
+
+// The ports report failures as values; anything thrown anyway (a bug, bad_alloc) must not
+// take a worker thread down with it.
+template <class F>
+void guarded(std::atomic<std::uint64_t>& failures, F&& f) {
+  try {
+    f();
+  } catch (const std::exception&) {
+    failures.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+}  // namespace
+
+RouterCore::RouterCore(SessionDirectory& directory, RosterClient& roster,
+                       AccountDirectory& accounts, GatewaySink& gateways, RouterConfig config,
+                       RouterLimits limits)
+    : directory_(directory),
+      roster_(roster),
+      accounts_(accounts),
+      gateways_(gateways),
+      config_(std::move(config)),
+      limits_(limits),
+      iqHandlers_(makeIqHandlers()),
+      sessions_(limits.maxTrackedSessions),
+      directed_(limits.maxDirectedPerSession, limits.maxDirectedSessions) {}
+
+RouterStats RouterCore::stats() const {
+  RouterStats s;
+  s.deliveries = deliveries_.load(std::memory_order_relaxed);
+  s.errorsSent = errorsSent_.load(std::memory_order_relaxed);
+  s.dropped = dropped_.load(std::memory_order_relaxed);
+  s.backendErrors = backendErrors_.load(std::memory_order_relaxed);
+  s.conflicts = conflicts_.load(std::memory_order_relaxed);
+  return s;
+}
+
+// ---- session lifecycle ----
+
+void RouterCore::onSessionBound(const v1::SessionInfo& session) {
+  guarded(backendErrors_, [&] {
+    auto full = jid::Jid::parse(session.full_jid());
+    if (!full || !full->isFull()) {
+      countDrop();
+      return;
+    }
+    sessions_.add(session.session_id(), session.gateway_id(), session.full_jid());
+    auto replaced = directory_.bind(full->bareStr(), full->resource(), session);
+    if (!replaced) {
+      countBackendError();
+      return;
+    }
+    if (!replaced->has_value() || (*replaced)->session_id() == session.session_id()) return;
+
+    // RFC 6120 §7.7.2.2: the newer session wins; the older one gets <conflict/>.
+    const v1::SessionInfo old = **replaced;
+    conflicts_.fetch_add(1, std::memory_order_relaxed);
+    v1::CloseSession close;
+    close.set_session_id(old.session_id());
+    close.set_condition("conflict");
+    close.set_text("Replaced by a new connection");
+    gateways_.close(old.gateway_id(), std::move(close));
+    sessions_.erase(old.session_id());
+    if (old.available()) {
+      broadcastUnavailable(old.session_id(), *full,
+                           makeStanza(v1::STANZA_KIND_PRESENCE, full->str(), {}, "unavailable"),
+                           {});
+    } else {
+      unavailableToDirected(old.session_id(), *full);
+    }
+  });
+}
+
+void RouterCore::onSessionUpdated(const v1::SessionInfo& session) {
+  guarded(backendErrors_, [&] {
+    auto full = jid::Jid::parse(session.full_jid());
+    if (!full || !full->isFull()) {
+      countDrop();
+      return;
+    }
+    auto updated = directory_.update(full->bareStr(), full->resource(), session);
+    if (!updated && updated.error() == storage::StoreError::kNotFound) {
+      countDrop();  // a session already replaced or ended: nothing to track
+      return;
+    }
+    if (!updated) countBackendError();
+    sessions_.add(session.session_id(), session.gateway_id(), session.full_jid());
+  });
+}
+
+void RouterCore::onSessionEnded(const v1::SessionEnded& ended) {
+  guarded(backendErrors_,
+          [&] { endSession(ended.session_id(), ended.full_jid(), ended.was_available()); });
+}
+
+void RouterCore::onGatewayGone(const std::string& gatewayId,
+                               const std::vector<v1::SessionInfo>& sessions) {
+  for (const auto& s : sessions) {
+    guarded(backendErrors_, [&] { endSession(s.session_id(), s.full_jid(), s.available()); });
+  }
+  // Sessions the caller did not list (never reached the directory) must not linger here.
+  for (const auto& id : sessions_.eraseGateway(gatewayId)) directed_.take(id);
+}
+
+void RouterCore::endSession(const std::string& sessionId, const std::string& fullJid,
+                            bool wasAvailable) {
+  const auto local = sessions_.get(sessionId);
+  const bool known = sessions_.erase(sessionId);
+  auto full = jid::Jid::parse(fullJid);
+  if (!full || !full->isFull()) {
+    directed_.take(sessionId);
+    countDrop();
+    return;
+  }
+  const bool available = wasAvailable || (local && local->presenceStarted);
+  bool broadcast = false;
+  auto removed = directory_.remove(full->bareStr(), full->resource(), sessionId);
+  if (removed) {
+    // Not removed: a newer session took the resource and its bind already broadcast our
+    // unavailable presence, or another router already cleaned up after our gateway.
+    broadcast = *removed && available;
+  } else {
+    countBackendError();
+    // Cannot tell from the directory; a session still in our table was not replaced.
+    broadcast = available && known;
+  }
+  if (broadcast) {
+    broadcastUnavailable(sessionId, *full,
+                         makeStanza(v1::STANZA_KIND_PRESENCE, full->str(), {}, "unavailable"), {});
+  } else {
+    unavailableToDirected(sessionId, *full);  // empty for a replaced session: taken at bind
+  }
+}
+
+// ---- stanzas ----
+
+void RouterCore::onStanza(const std::string& sessionId, v1::Stanza stanza) {
+  guarded(backendErrors_, [&] {
+    auto from = jid::Jid::parse(stanza.from());
+    if (!from || !from->isFull()) {
+      countDrop();  // the gateway stamps every client stanza with the full JID
+      return;
+    }
+    Sender sender{sessionId, *from, from->bareStr()};
+    switch (stanza.kind()) {
+      case v1::STANZA_KIND_MESSAGE:
+        handleMessage(sender, std::move(stanza));
+        break;
+      case v1::STANZA_KIND_PRESENCE:
+        handlePresence(sender, std::move(stanza));
+        break;
+      case v1::STANZA_KIND_IQ:
+        handleIq(sender, std::move(stanza));
+        break;
+      default:
+        countDrop();
+        break;
+    }
+  });
+}
+
+void RouterCore::onUndeliverable(const v1::Undeliverable& undeliverable) {
+  for (const auto& s : undeliverable.stanzas()) {
+    guarded(backendErrors_, [&] {
+      // Only messages have an offline path; an offline message that came back is still stored
+      // (only acked ones are deleted), so storing it again would duplicate it.
+      if (s.kind() != v1::STANZA_KIND_MESSAGE || s.type() == "error" ||
+          isFromOfflineStorage(s, config_.domain)) {
+        countDrop();
+        return;
+      }
+      auto to = jid::Jid::parse(s.to());
+      if (!to || !isLocal(*to) || to->local().empty()) {
+        countDrop();
+        return;
+      }
+      storeOffline(nullptr, s, to->bare(), false);
+    });
+  }
+}
+
+void RouterCore::onOfflineAck(const v1::OfflineAck& ack) {
+  guarded(backendErrors_, [&] {
+    v1::AckOfflineRequest request;
+    request.set_user(ack.user());
+    *request.mutable_ids() = ack.ids();
+    if (!roster_.ackOffline(request).ok()) countBackendError();
+  });
+}
+
+// ---- delivery helpers ----
+
+void RouterCore::deliver(const v1::Stanza& stanza, const SessionList& sessions) {
+  if (sessions.empty()) return;
+  deliveries_.fetch_add(deliverGrouped(gateways_, stanza, sessions), std::memory_order_relaxed);
+}
+
+void RouterCore::deliverToSender(const Sender& sender, const v1::Stanza& stanza,
+                                 std::int64_t offlineId) {
+  std::string gateway;
+  if (auto local = sessions_.get(sender.sessionId); local && !local->gatewayId.empty()) {
+    gateway = local->gatewayId;
+  } else {
+    auto sessions = sessionsOf(sender.bare);
+    if (!sessions) return;
+    auto it = sessions->find(sender.jid.resource());
+    if (it == sessions->end() || it->second.session_id() != sender.sessionId) {
+      countDrop();  // the session is gone
+      return;
+    }
+    gateway = it->second.gateway_id();
+    sessions_.add(sender.sessionId, gateway, sender.jid.str());
+  }
+  v1::Delivery d;
+  d.add_session_ids(sender.sessionId);
+  *d.mutable_stanza() = stanza;
+  if (offlineId != 0) {
+    d.set_offline_id(offlineId);
+    d.set_offline_user(sender.bare);
+  }
+  gateways_.deliver(gateway, std::move(d));
+  deliveries_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void RouterCore::bounce(const Sender* sender, const v1::Stanza& original,
+                        const StanzaError& error) {
+  auto reply = makeErrorReply(original, error);
+  if (!reply) {
+    countDrop();  // never answer an error with an error
+    return;
+  }
+  errorsSent_.fetch_add(1, std::memory_order_relaxed);
+  if (sender != nullptr) {
+    reply->set_to(sender->jid.str());
+    deliverToSender(*sender, *reply);
+    return;
+  }
+  auto to = jid::Jid::parse(reply->to());
+  if (!to || !isLocal(*to) || !to->isFull() || !deliverToFullJid(*reply, *to)) countDrop();
+}
+
+bool RouterCore::deliverToFullJid(const v1::Stanza& stanza, const jid::Jid& to) {
+  auto sessions = sessionsOf(to.bareStr());
+  if (!sessions) return false;
+  auto it = sessions->find(to.resource());
+  if (it == sessions->end()) return false;
+  deliver(stanza, {&it->second});
+  return true;
+}
+
+std::optional<SessionMap> RouterCore::sessionsOf(const std::string& bareJid) {
+  auto sessions = directory_.sessions(bareJid);
+  if (!sessions) {
+    countBackendError();
+    return std::nullopt;
+  }
+  return *std::move(sessions);
+}
+
+Expected<bool, StanzaError> RouterCore::accountExists(const jid::Jid& jid) {
+  if (!isLocal(jid) || jid.local().empty()) return false;
+  auto exists = accounts_.exists(jid.local());
+  if (!exists) {
+    countBackendError();
+    return unexpected(fromStoreError(exists.error()));
+  }
+  return *exists;
+}
+
+std::string RouterCore::nextPushId() {
+  return "push" + std::to_string(pushCounter_.fetch_add(1, std::memory_order_relaxed) + 1);
+}
+
+}  // namespace xmpp::router

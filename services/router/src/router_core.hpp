@@ -1,0 +1,192 @@
+#pragma once
+// RouterCore: the router's routing logic (RFC 6120 §8 and §10, RFC 6121 §4 and §8) as plain
+// C++ over the ports (ports.hpp). It decides where each client stanza goes, answers what the
+// server handles itself (roster, disco, ping, version, vCard), runs presence broadcasts,
+// probes and subscriptions (the roster service decides, the router carries out the effects),
+// and turns every failure into one stanza error reply.
+//
+// Threading: every entry point may block on the ports and is called from the router's worker
+// threads; calls about different bare JIDs may run concurrently (events of one bare JID come
+// in order on one worker). The object's own mutable state is two bounded, mutex-protected
+// tables (session_state.hpp) and atomic counters.
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "ports.hpp"
+#include "routing_rules.hpp"
+#include "session_state.hpp"
+#include "stanza_errors.hpp"
+#include "xmpp/jid/jid.hpp"
+
+namespace xmpp::router {
+
+/// Bounds of the in-memory state and of cascades; the defaults suit production.
+struct RouterLimits {
+  std::size_t maxDirectedPerSession = 256;     // remembered directed-presence targets per session
+  std::size_t maxDirectedSessions = 100'000;   // sessions with remembered directed presence
+  std::size_t maxTrackedSessions = 1'000'000;  // sessions in the local session table
+  int maxEffectDepth = 4;                      // subscription stanzas routed as a cascade
+  std::uint32_t offlineFetchLimit = 0;         // per login; 0: the roster service's own limit
+};
+
+/// Counters since start (a snapshot); for metrics.
+struct RouterStats {
+  std::uint64_t deliveries = 0;     // Delivery commands handed to the gateways
+  std::uint64_t errorsSent = 0;     // stanza error replies generated
+  std::uint64_t dropped = 0;        // stanzas dropped by a rule (e.g. an error to nobody)
+  std::uint64_t backendErrors = 0;  // failed directory / roster / auth calls
+  std::uint64_t conflicts = 0;      // older sessions closed by a resource conflict
+};
+
+class RouterCore {
+ public:
+  RouterCore(SessionDirectory& directory, RosterClient& roster, AccountDirectory& accounts,
+             GatewaySink& gateways, RouterConfig config, RouterLimits limits = {});
+
+  RouterCore(const RouterCore&) = delete;
+  RouterCore& operator=(const RouterCore&) = delete;
+
+  /// A resource was bound. Binds it in the directory; an older session on the same full JID is
+  /// closed with <conflict/> (RFC 6120 §7.7.2.2) and, if it was available, its unavailable
+  /// presence is broadcast.
+  void onSessionBound(const v1::SessionInfo& session);
+  /// Priority / availability / interest / last presence changed.
+  void onSessionUpdated(const v1::SessionInfo& session);
+  /// The session is gone; if it was still bound and available, its unavailable presence goes
+  /// to its subscribers, its user's other resources and whoever got directed presence from it.
+  void onSessionEnded(const v1::SessionEnded& ended);
+  /// A gateway died: onSessionEnded for each of its sessions (the caller lists them).
+  void onGatewayGone(const std::string& gatewayId, const std::vector<v1::SessionInfo>& sessions);
+  /// A client stanza; `stanza.from` is the sender's full JID, stamped by the gateway.
+  void onStanza(const std::string& sessionId, v1::Stanza stanza);
+  /// Deliveries a gateway could not write: messages go to offline storage.
+  void onUndeliverable(const v1::Undeliverable& undeliverable);
+  /// Offline messages the gateway wrote to the client: delete them from storage.
+  void onOfflineAck(const v1::OfflineAck& ack);
+
+  RouterStats stats() const;
+  std::size_t trackedSessions() const { return sessions_.size(); }
+  std::size_t directedPresenceSessions() const { return directed_.sessions(); }
+  const RouterConfig& config() const { return config_; }
+
+ private:
+  struct Sender {
+    std::string sessionId;
+    jid::Jid jid;  // full JID
+    std::string bare;
+  };
+
+  // Who an iq addressed to the server or to an account is for.
+  enum IqTarget : unsigned {
+    kToNobody = 1,    // no 'to': the server, on the account's behalf (RFC 6120 §10.3)
+    kToDomain = 2,    // the server itself
+    kToOwnBare = 4,   // the sender's own account
+    kToOtherBare = 8  // another local account
+  };
+  struct IqRequest {
+    const Sender& sender;
+    const v1::Stanza& stanza;
+    const v1::Element& payload;
+    IqTarget target;
+    const jid::Jid& account;  // the account the iq is about (the sender's unless kToOtherBare)
+  };
+  // The result's payload (none: an empty result), or the error to answer with.
+  using IqAnswer = Expected<std::optional<v1::Element>, StanzaError>;
+  using IqHandlerFn = IqAnswer (RouterCore::*)(const IqRequest&);
+  struct IqHandler {
+    unsigned targets;  // IqTarget bits it serves; other targets get service-unavailable
+    IqHandlerFn fn;
+  };
+  using IqHandlerTable = std::unordered_map<std::string, IqHandler>;
+  static IqHandlerTable makeIqHandlers();
+  static std::string iqKey(std::string_view type, std::string_view ns, std::string_view name);
+
+  // ---- messages (router_messages.cpp) ----
+  void handleMessage(const Sender& sender, v1::Stanza message);
+  // `sender` is null when there is no client to answer (a re-routed undeliverable).
+  void routeToBareJid(const Sender* sender, v1::Stanza message, const jid::Jid& to,
+                      const SessionMap& sessions);
+  void storeOffline(const Sender* sender, v1::Stanza message, const jid::Jid& user,
+                    bool accountKnown);
+
+  // ---- presence (router_presence.cpp) ----
+  void handlePresence(const Sender& sender, v1::Stanza presence);
+  void broadcastAvailable(const Sender& sender, v1::Stanza presence);
+  // Unavailable from `from` to subscribers, own resources and directed-presence targets.
+  // `echoSession` (may be empty): the sending session, still connected, also gets it.
+  void broadcastUnavailable(const std::string& sessionId, const jid::Jid& from, v1::Stanza presence,
+                            const std::string& echoSession);
+  // Unavailable from `from` to the directed-presence targets of a session that was not
+  // available (no broadcast), RFC 6121 §4.6.3.
+  void unavailableToDirected(const std::string& sessionId, const jid::Jid& from);
+  void directedPresence(const Sender& sender, v1::Stanza presence, const jid::Jid& to);
+  void deliverPresenceTo(const v1::Stanza& presence, const jid::Jid& to,
+                         const SessionMap& sessions);
+  void outboundSubscription(const Sender& sender, v1::Stanza presence, const jid::Jid& to);
+  void endSession(const std::string& sessionId, const std::string& fullJid, bool wasAvailable);
+
+  // ---- roster effects (router_effects.cpp) ----
+  // `user` is the bare JID the effects were computed for; `origin` the client session that
+  // caused them (answered if a route fails), or null.
+  void applyEffects(const v1::RosterEffects& effects, const std::string& user, const Sender* origin,
+                    int depth);
+  void sendRosterPush(const v1::RosterPush& push);
+  void routeSubscription(const v1::Stanza& stanza, const Sender* origin, int depth);
+  void sendPresenceTo(const std::string& user, const std::string& contact, bool unavailable);
+
+  // ---- iq (router_iq.cpp) ----
+  void handleIq(const Sender& sender, v1::Stanza iq);
+  void routeIqToFullJid(const Sender& sender, v1::Stanza iq, const jid::Jid& to);
+  IqAnswer rosterGet(const IqRequest& request);
+  IqAnswer rosterSet(const IqRequest& request);
+  IqAnswer discoInfo(const IqRequest& request);
+  IqAnswer discoItems(const IqRequest& request);
+  IqAnswer ping(const IqRequest& request);
+  IqAnswer version(const IqRequest& request);
+  IqAnswer vcardGet(const IqRequest& request);
+  IqAnswer vcardSet(const IqRequest& request);
+  void markInterested(const Sender& sender);
+
+  // ---- delivery and helpers (router_core.cpp) ----
+  bool isLocal(const jid::Jid& jid) const { return jid.domain() == config_.domain; }
+  void deliver(const v1::Stanza& stanza, const SessionList& sessions);
+  // To the sender's own session (answers, bounces, initial-presence backlog).
+  void deliverToSender(const Sender& sender, const v1::Stanza& stanza, std::int64_t offlineId = 0);
+  // Sends the error reply to `original` to its sender (a client session, or, when `sender` is
+  // null, whatever session holds original.from). Never answers an error.
+  void bounce(const Sender* sender, const v1::Stanza& original, const StanzaError& error);
+  // A stanza to a full JID, if a session holds it; false otherwise.
+  bool deliverToFullJid(const v1::Stanza& stanza, const jid::Jid& to);
+  std::optional<SessionMap> sessionsOf(const std::string& bareJid);
+  // Whether a local account exists; an error when the auth service failed.
+  Expected<bool, StanzaError> accountExists(const jid::Jid& jid);
+  std::string nextPushId();
+  void countBackendError() { backendErrors_.fetch_add(1, std::memory_order_relaxed); }
+  void countDrop() { dropped_.fetch_add(1, std::memory_order_relaxed); }
+
+  SessionDirectory& directory_;
+  RosterClient& roster_;
+  AccountDirectory& accounts_;
+  GatewaySink& gateways_;
+  const RouterConfig config_;
+  const RouterLimits limits_;
+  const IqHandlerTable iqHandlers_;
+
+  SessionTable sessions_;
+  DirectedPresenceTable directed_;
+
+  std::atomic<std::uint64_t> pushCounter_{0};
+  std::atomic<std::uint64_t> deliveries_{0};
+  std::atomic<std::uint64_t> errorsSent_{0};
+  std::atomic<std::uint64_t> dropped_{0};
+  std::atomic<std::uint64_t> backendErrors_{0};
+  std::atomic<std::uint64_t> conflicts_{0};
+};
+
+}  // namespace xmpp::router

@@ -1,0 +1,110 @@
+// Message routing (RFC 6120 §10, RFC 6121 §8.5): full JID -> that session; bare JID -> the
+// highest-priority available resources; nobody -> offline storage or an error.
+
+#include <utility>
+
+#include "router_core.hpp"
+
+namespace xmpp::router {
+
+void RouterCore::handleMessage(const Sender& sender, v1::Stanza message) {
+  jid::Jid to;
+  if (message.to().empty()) {
+    // RFC 6120 §10.3.1: as if addressed to the sender's own bare JID.
+    to = sender.jid.bare();
+    message.set_to(sender.bare);
+  } else {
+    auto parsed = jid::Jid::parse(message.to());
+    if (!parsed) {
+      bounce(&sender, message, errors::jidMalformed());
+      return;
+    }
+    to = *std::move(parsed);
+  }
+  if (!isLocal(to)) {
+    bounce(&sender, message, errors::remoteServerNotFound());  // no server-to-server yet
+    return;
+  }
+  if (to.local().empty()) {
+    bounce(&sender, message, errors::serviceUnavailable());  // the server handles no messages
+    return;
+  }
+  auto sessions = sessionsOf(to.bareStr());
+  if (!sessions) {
+    bounce(&sender, message, errors::temporarilyUnavailable());
+    return;
+  }
+  if (to.isFull()) {
+    // RFC 6121 §8.5.3.1: a connected resource gets it, available or not, whatever the type.
+    if (auto it = sessions->find(to.resource()); it != sessions->end()) {
+      deliver(message, {&it->second});
+      return;
+    }
+  }
+  // RFC 6121 §8.5.3.2.1: no such resource -> as if sent to the bare JID.
+  routeToBareJid(&sender, std::move(message), to, *sessions);
+}
+
+void RouterCore::routeToBareJid(const Sender* sender, v1::Stanza message, const jid::Jid& to,
+                                const SessionMap& sessions) {
+  const MessageType type = messageType(message.type());
+  switch (type) {
+    case MessageType::kError:
+      countDrop();  // RFC 6121 §8.5.2.1.1: silently ignored
+      return;
+    case MessageType::kGroupchat:
+      bounce(sender, message, errors::serviceUnavailable());
+      return;
+    default:
+      break;
+  }
+  if (auto targets = messageTargets(sessions, type); !targets.empty()) {
+    deliver(message, targets);
+    return;
+  }
+  if (type == MessageType::kHeadline) {
+    countDrop();  // RFC 6121 §8.5.2.1.1: headlines are not stored
+    return;
+  }
+  // A bare JID with sessions in the directory is an account; otherwise ask the auth service.
+  storeOffline(sender, std::move(message), to.bare(), !sessions.empty());
+}
+
+void RouterCore::storeOffline(const Sender* sender, v1::Stanza message, const jid::Jid& user,
+                              bool accountKnown) {
+  if (!accountKnown) {
+    auto exists = accountExists(user);
+    if (!exists) {
+      bounce(sender, message, exists.error());
+      return;
+    }
+    if (!*exists) {
+      // RFC 6121 §8.5.1: no such user -> service-unavailable (nothing more is revealed).
+      bounce(sender, message, errors::serviceUnavailable());
+      return;
+    }
+  }
+  v1::StoreOfflineRequest request;
+  request.set_user(user.bareStr());
+  *request.mutable_stanza() = message;
+  v1::StoreOfflineResponse response;
+  const grpc::Status status = roster_.storeOffline(request, &response);
+  if (!status.ok()) {
+    countBackendError();
+    bounce(sender, message, fromStatus(status));
+    return;
+  }
+  switch (response.status()) {
+    case v1::StoreOfflineResponse::STATUS_STORED:
+      return;
+    case v1::StoreOfflineResponse::STATUS_QUOTA_FULL:
+    case v1::StoreOfflineResponse::STATUS_REFUSED:
+      bounce(sender, message, errors::serviceUnavailable());
+      return;
+    default:
+      countDrop();  // DISCARDED: chat states, no-store hints, ...
+      return;
+  }
+}
+
+}  // namespace xmpp::router

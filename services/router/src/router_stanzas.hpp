@@ -1,0 +1,44 @@
+#pragma once
+// Small builders and readers of the stanzas the router makes or inspects itself: iq results,
+// presence, roster pushes (RFC 6121 §2.1.6), the <priority/> of a presence.
+
+#include <string>
+#include <string_view>
+
+#include "xmpp/stanza/payloads.hpp"
+#include "xmpp/v1/roster.pb.h"
+#include "xmpp/v1/router.pb.h"
+#include "xmpp/v1/stanza.pb.h"
+
+namespace xmpp::router {
+
+/// "message", "presence", "iq" (or "" for other kinds).
+std::string_view kindName(v1::StanzaKind kind);
+
+/// A message/presence/iq in jabber:client with the given envelope (empty values: absent).
+v1::Stanza makeStanza(v1::StanzaKind kind, std::string_view from, std::string_view to,
+                      std::string_view type, std::string_view id = {});
+
+/// <iq type='result'/> answering `request`: same id, from/to swapped, no payload.
+v1::Stanza makeIqResult(const v1::Stanza& request);
+
+/// <iq type='set' to=`to` id=`id`><query xmlns='jabber:iq:roster' ver=..><item/></query></iq>
+/// (no 'from': a push comes from the user's own account, RFC 6121 §2.1.6).
+v1::Stanza makeRosterPush(const v1::RosterPush& push, std::string_view to, std::string_view id);
+
+/// The last available presence of `session` (SessionInfo.presence, or a bare <presence/> if
+/// the gateway recorded none), as sent from its full JID to `to`.
+v1::Stanza lastPresence(const v1::SessionInfo& session, std::string_view to);
+
+stanza::RosterItem fromProto(const v1::RosterItem& item);
+v1::RosterItem toProto(const stanza::RosterItem& item);
+
+/// The <priority/> of a presence (RFC 6121 §4.7.2.3), clamped to -128..127; 0 if absent or not
+/// a number.
+int presencePriority(const v1::Stanza& presence);
+
+/// True when the message carries the XEP-0203 <delay/> the roster service adds to offline
+/// messages (from = our domain): it is still stored, so it must not be stored again.
+bool isFromOfflineStorage(const v1::Stanza& message, std::string_view domain);
+
+}  // namespace xmpp::router

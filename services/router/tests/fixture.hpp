@@ -1,0 +1,354 @@
+#pragma once
+// RouterCore test set-up: the in-memory session directory (with call counters and a failure
+// switch), the real roster logic behind its gRPC service class (called directly, no network),
+// a set of accounts, and a gateway sink that records every command.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <prometheus/registry.h>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "in_memory_session_directory.hpp"
+#include "roster_grpc_service.hpp"
+#include "roster_logic.hpp"
+#include "router_core.hpp"
+#include "xmpp/common/clock.hpp"
+#include "xmpp/stanza/codec.hpp"
+#include "xmpp/storage/in_memory_offline_store.hpp"
+#include "xmpp/storage/in_memory_roster_store.hpp"
+#include "xmpp/storage/in_memory_vcard_store.hpp"
+
+namespace xmpp::router::testing {
+
+inline constexpr const char* kDomain = "example.com";
+
+/// Stanza from XML text written as a client sends it (jabber:client is the default).
+inline v1::Stanza parseStanza(const std::string& text) {
+  xml::Document doc;
+  if (!doc.load_string(text.c_str())) throw std::runtime_error("bad test XML: " + text);
+  xml::Element root = doc.document_element();
+  if (!root.attribute("xmlns")) root.append_attribute("xmlns") = "jabber:client";
+  return stanza::toProto(root);
+}
+
+inline std::string xmlOf(const v1::Stanza& s) { return stanza::toXml(s); }
+
+/// The session directory with call counters and a switch that makes every call fail.
+class TestDirectory final : public SessionDirectory {
+ public:
+  Expected<std::map<std::string, v1::SessionInfo>, storage::StoreError> sessions(
+      const std::string& bareJid) override {
+    ++sessionsCalls;
+    if (failing) return unexpected(storage::StoreError::kUnavailable);
+    return inner.sessions(bareJid);
+  }
+  Expected<std::map<std::string, std::map<std::string, v1::SessionInfo>>, storage::StoreError>
+  sessionsOf(const std::vector<std::string>& bareJids) override {
+    ++sessionsOfCalls;
+    if (failing) return unexpected(storage::StoreError::kUnavailable);
+    return inner.sessionsOf(bareJids);
+  }
+  Expected<std::optional<v1::SessionInfo>, storage::StoreError> bind(
+      const std::string& bareJid, const std::string& resource,
+      const v1::SessionInfo& session) override {
+    if (failing) return unexpected(storage::StoreError::kUnavailable);
+    return inner.bind(bareJid, resource, session);
+  }
+  storage::StoreStatus update(const std::string& bareJid, const std::string& resource,
+                              const v1::SessionInfo& session) override {
+    if (failing) return unexpected(storage::StoreError::kUnavailable);
+    return inner.update(bareJid, resource, session);
+  }
+  Expected<bool, storage::StoreError> remove(const std::string& bareJid,
+                                             const std::string& resource,
+                                             const std::string& sessionId) override {
+    if (failing) return unexpected(storage::StoreError::kUnavailable);
+    return inner.remove(bareJid, resource, sessionId);
+  }
+
+  InMemorySessionDirectory inner;
+  std::atomic<int> sessionsCalls{0};
+  std::atomic<int> sessionsOfCalls{0};
+  std::atomic<bool> failing{false};
+};
+
+/// RosterClient over the real roster logic: RosterGrpcService's methods called in-process
+/// (they never touch the ServerContext), over in-memory stores and a manual clock.
+class TestRoster final : public RosterClient {
+ public:
+  explicit TestRoster(roster::RosterConfig config = {})
+      : metrics_(registry_, "roster"),
+        logic_(rosters, offline, vcards, clock, config),
+        service_(logic_, metrics_) {}
+
+  grpc::Status getRoster(const v1::GetRosterRequest& r, v1::GetRosterResponse* o) override {
+    return call([&] { return service_.GetRoster(nullptr, &r, o); });
+  }
+  grpc::Status setItem(const v1::SetItemRequest& r, v1::RosterEffects* o) override {
+    return call([&] { return service_.SetItem(nullptr, &r, o); });
+  }
+  grpc::Status processSubscription(const v1::SubscriptionRequest& r,
+                                   v1::SubscriptionResponse* o) override {
+    return call([&] { return service_.ProcessSubscription(nullptr, &r, o); });
+  }
+  grpc::Status presenceTargets(const v1::UserRequest& r, v1::PresenceTargetsResponse* o) override {
+    ++presenceTargetsCalls;
+    return call([&] { return service_.PresenceTargets(nullptr, &r, o); });
+  }
+  grpc::Status pendingSubscriptions(const v1::UserRequest& r,
+                                    v1::PendingSubscriptionsResponse* o) override {
+    return call([&] { return service_.PendingSubscriptions(nullptr, &r, o); });
+  }
+  grpc::Status storeOffline(const v1::StoreOfflineRequest& r,
+                            v1::StoreOfflineResponse* o) override {
+    ++storeOfflineCalls;
+    return call([&] { return service_.StoreOffline(nullptr, &r, o); });
+  }
+  grpc::Status fetchOffline(const v1::FetchOfflineRequest& r,
+                            v1::FetchOfflineResponse* o) override {
+    return call([&] { return service_.FetchOffline(nullptr, &r, o); });
+  }
+  grpc::Status ackOffline(const v1::AckOfflineRequest& r) override {
+    v1::RosterEmpty empty;
+    return call([&] { return service_.AckOffline(nullptr, &r, &empty); });
+  }
+  grpc::Status getVcard(const v1::VcardRequest& r, v1::VcardResponse* o) override {
+    return call([&] { return service_.GetVcard(nullptr, &r, o); });
+  }
+  grpc::Status setVcard(const v1::SetVcardRequest& r) override {
+    v1::RosterEmpty empty;
+    return call([&] { return service_.SetVcard(nullptr, &r, &empty); });
+  }
+
+  /// Sets a subscription state directly (test set-up without a handshake).
+  void setSubscription(const std::string& user, const std::string& contact,
+                       storage::Subscription subscription) {
+    auto r = rosters.updateItem(user, contact, [&](const std::optional<storage::RosterItem>& cur) {
+      storage::RosterItem item = cur.value_or(storage::RosterItem{});
+      item.subscription = subscription;
+      return std::optional<storage::RosterItem>(item);
+    });
+    ASSERT_TRUE(r.has_value());
+  }
+  storage::RosterItem item(const std::string& user, const std::string& contact) {
+    auto r = rosters.getItem(user, contact);
+    return r ? *r : storage::RosterItem{};
+  }
+  std::size_t offlineCount(const std::string& user) {
+    auto r = offline.fetch(user, 1000);
+    return r ? r->size() : 0;
+  }
+
+  storage::InMemoryRosterStore rosters;
+  storage::InMemoryOfflineStore offline;
+  storage::InMemoryVcardStore vcards;
+  ManualClock clock;
+  std::atomic<bool> failing{false};
+  std::atomic<int> presenceTargetsCalls{0};
+  std::atomic<int> storeOfflineCalls{0};
+
+ private:
+  template <class F>
+  grpc::Status call(F&& f) {
+    if (failing) return {grpc::StatusCode::UNAVAILABLE, "failed to connect to all addresses"};
+    return f();
+  }
+
+  prometheus::Registry registry_;
+  observability::RpcMetrics metrics_;
+  roster::RosterLogic logic_;
+  roster::RosterGrpcService service_;
+};
+
+class TestAccounts final : public AccountDirectory {
+ public:
+  Expected<bool, storage::StoreError> exists(const std::string& username) override {
+    if (failing) return unexpected(storage::StoreError::kUnavailable);
+    std::lock_guard lock(mu);
+    return users.contains(username);
+  }
+  void add(const std::string& username) {
+    std::lock_guard lock(mu);
+    users.insert(username);
+  }
+  std::mutex mu;
+  std::set<std::string> users;
+  std::atomic<bool> failing{false};
+};
+
+/// Records every command, in order.
+class RecordingSink final : public GatewaySink {
+ public:
+  struct Command {
+    std::string gateway;
+    std::optional<v1::Delivery> delivery;
+    std::optional<v1::CloseSession> close;
+  };
+
+  void deliver(const std::string& gatewayId, v1::Delivery delivery) override {
+    std::lock_guard lock(mu_);
+    commands_.push_back({gatewayId, std::move(delivery), std::nullopt});
+  }
+  void close(const std::string& gatewayId, v1::CloseSession close) override {
+    std::lock_guard lock(mu_);
+    commands_.push_back({gatewayId, std::nullopt, std::move(close)});
+  }
+
+  std::vector<Command> commands() const {
+    std::lock_guard lock(mu_);
+    return commands_;
+  }
+  std::vector<v1::Delivery> deliveries() const {
+    std::lock_guard lock(mu_);
+    std::vector<v1::Delivery> out;
+    for (const auto& c : commands_) {
+      if (c.delivery) out.push_back(*c.delivery);
+    }
+    return out;
+  }
+  std::vector<v1::Delivery> deliveriesTo(const std::string& sessionId) const {
+    std::vector<v1::Delivery> out;
+    for (auto& d : deliveries()) {
+      for (const auto& id : d.session_ids()) {
+        if (id == sessionId) out.push_back(d);
+      }
+    }
+    return out;
+  }
+  /// What a session received, as XML, in order.
+  std::vector<std::string> received(const std::string& sessionId) const {
+    std::vector<std::string> out;
+    for (const auto& d : deliveriesTo(sessionId)) out.push_back(xmlOf(d.stanza()));
+    return out;
+  }
+  void clear() {
+    std::lock_guard lock(mu_);
+    commands_.clear();
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<Command> commands_;
+};
+
+/// A client session as the tests drive it.
+struct Client {
+  std::string sessionId;
+  std::string gateway;
+  std::string fullJid;
+  std::string bare;
+};
+
+class RouterTest : public ::testing::Test {
+ protected:
+  explicit RouterTest(roster::RosterConfig rosterConfig = {}, RouterLimits limits = {})
+      : roster_(rosterConfig), core_(directory_, roster_, accounts_, sink_, config(), limits) {
+    for (const char* user : {"alice", "bob", "carol", "dave"}) accounts_.add(user);
+  }
+
+  static RouterConfig config() {
+    RouterConfig c;
+    c.domain = kDomain;
+    c.serverName = "xmppd";
+    c.serverVersion = "9.9";
+    return c;
+  }
+
+  static std::string bareOf(const std::string& user) { return user + "@" + kDomain; }
+
+  /// Binds a resource as the gateway does (sessionBound).
+  Client bind(const std::string& user, const std::string& resource,
+              const std::string& gateway = "gw1") {
+    Client c{gateway + "/" + std::to_string(++counter_), gateway, bareOf(user) + "/" + resource,
+             bareOf(user)};
+    core_.onSessionBound(info(c, false, 0, {}));
+    return c;
+  }
+
+  static v1::SessionInfo info(const Client& c, bool available, int priority,
+                              const std::optional<v1::Stanza>& presence, bool interested = false) {
+    v1::SessionInfo s;
+    s.set_session_id(c.sessionId);
+    s.set_gateway_id(c.gateway);
+    s.set_full_jid(c.fullJid);
+    s.set_available(available);
+    s.set_priority(priority);
+    s.set_interested(interested);
+    if (presence) *s.mutable_presence() = *presence;
+    return s;
+  }
+
+  /// A client stanza, stamped with the client's full JID as the gateway does.
+  void send(const Client& c, const std::string& xml) {
+    v1::Stanza s = parseStanza(xml);
+    s.set_from(c.fullJid);
+    core_.onStanza(c.sessionId, std::move(s));
+  }
+
+  /// Available presence as the gateway handles it: sessionUpdated first, then the stanza.
+  void available(const Client& c, int priority = 0, const std::string& show = {}) {
+    std::string xml = "<presence>";
+    if (!show.empty()) xml += "<show>" + show + "</show>";
+    if (priority != 0) xml += "<priority>" + std::to_string(priority) + "</priority>";
+    xml += "</presence>";
+    v1::Stanza p = parseStanza(xml);
+    p.set_from(c.fullJid);
+    const bool interested = directory_.inner.find(c.bare, resourceOf(c)).has_value() &&
+                            directory_.inner.find(c.bare, resourceOf(c))->interested();
+    core_.onSessionUpdated(info(c, true, priority, p, interested));
+    core_.onStanza(c.sessionId, p);
+  }
+
+  void unavailable(const Client& c) {
+    core_.onSessionUpdated(info(c, false, 0, std::nullopt, interested(c)));
+    send(c, "<presence type='unavailable'/>");
+  }
+
+  /// Requests the roster (the session becomes interested).
+  void requestRoster(const Client& c) {
+    send(c, "<iq type='get' id='r1'><query xmlns='jabber:iq:roster'/></iq>");
+  }
+
+  void end(const Client& c, bool wasAvailable = true) {
+    v1::SessionEnded e;
+    e.set_session_id(c.sessionId);
+    e.set_full_jid(c.fullJid);
+    e.set_was_available(wasAvailable);
+    core_.onSessionEnded(e);
+  }
+
+  bool interested(const Client& c) {
+    auto s = directory_.inner.find(c.bare, resourceOf(c));
+    return s && s->interested();
+  }
+
+  static std::string resourceOf(const Client& c) {
+    return c.fullJid.substr(c.fullJid.find('/') + 1);
+  }
+
+  std::vector<std::string> received(const Client& c) const { return sink_.received(c.sessionId); }
+
+  /// Two users subscribed to each other ('both' on both sides).
+  void befriend(const std::string& a, const std::string& b) {
+    roster_.setSubscription(bareOf(a), bareOf(b), storage::Subscription::kBoth);
+    roster_.setSubscription(bareOf(b), bareOf(a), storage::Subscription::kBoth);
+  }
+
+  TestDirectory directory_;
+  TestRoster roster_;
+  TestAccounts accounts_;
+  RecordingSink sink_;
+  RouterCore core_;
+  int counter_ = 0;
+};
+
+}  // namespace xmpp::router::testing

@@ -1,0 +1,318 @@
+// Message routing (RFC 6121 §8.5): full and bare JIDs, priorities, offline storage, errors.
+
+#include <string>
+
+#include "fixture.hpp"
+
+namespace xmpp::router::testing {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+
+class MessageRoutingTest : public RouterTest {};
+
+TEST_F(MessageRoutingTest, FullJidWithSessionGetsTheStanzaUnchanged) {
+  Client alice = bind("alice", "phone");
+  Client bob = bind("bob", "AndroidPushClient");
+  available(alice);
+  available(bob);
+  sink_.clear();
+
+  // From android-client-session.xml: a custom extension must cross the router unchanged.
+  send(alice,
+       "<message to='bob@example.com/AndroidPushClient'><body>2</body>"
+       "<msgExtension xmlns='http://jabber.org/protocol/msgExtension'><msg>新消息2</msg>"
+       "<time>1500277380490</time><uuid>603c02ee</uuid></msgExtension></message>");
+
+  EXPECT_THAT(received(bob),
+              ElementsAre("<message from=\"alice@example.com/phone\" "
+                          "to=\"bob@example.com/AndroidPushClient\"><body>2</body>"
+                          "<msgExtension xmlns=\"http://jabber.org/protocol/msgExtension\">"
+                          "<msg>新消息2</msg><time>1500277380490</time><uuid>603c02ee</uuid>"
+                          "</msgExtension></message>"));
+  EXPECT_THAT(received(alice), IsEmpty());
+}
+
+TEST_F(MessageRoutingTest, ConnectedButUnavailableFullJidStillGetsIt) {
+  Client alice = bind("alice", "phone");
+  Client bob = bind("bob", "pc");  // bound, no presence yet
+  send(alice, "<message to='bob@example.com/pc' type='chat'><body>hi</body></message>");
+  EXPECT_THAT(received(bob), SizeIs(1));
+}
+
+TEST_F(MessageRoutingTest, ChatToBareJidGoesToEveryResourceTiedAtTheHighestPriority) {
+  Client alice = bind("alice", "phone");
+  Client b1 = bind("bob", "a");
+  Client b2 = bind("bob", "b");
+  Client b3 = bind("bob", "c");
+  available(b1, 5);
+  available(b2, 5);
+  available(b3, 1);
+  sink_.clear();
+
+  send(alice, "<message to='bob@example.com' type='chat' id='m1'><body>hi</body></message>");
+  EXPECT_THAT(received(b1), SizeIs(1));
+  EXPECT_THAT(received(b2), SizeIs(1));
+  EXPECT_THAT(received(b3), IsEmpty());
+  // One gateway: one Delivery naming both sessions.
+  ASSERT_THAT(sink_.deliveries(), SizeIs(1));
+  EXPECT_THAT(sink_.deliveries()[0].session_ids(), ElementsAre(b1.sessionId, b2.sessionId));
+}
+
+TEST_F(MessageRoutingTest, NormalToBareJidGoesToOneResourceFirstByName) {
+  Client alice = bind("alice", "phone");
+  Client bz = bind("bob", "zeta");
+  Client ba = bind("bob", "alpha");
+  Client bl = bind("bob", "low");
+  available(bz, 3);
+  available(ba, 3);
+  available(bl, 0);
+  sink_.clear();
+
+  send(alice, "<message to='bob@example.com'><body>hi</body></message>");
+  EXPECT_THAT(received(ba), SizeIs(1));
+  EXPECT_THAT(received(bz), IsEmpty());
+  EXPECT_THAT(received(bl), IsEmpty());
+}
+
+TEST_F(MessageRoutingTest, FullJidWithoutSessionIsTreatedAsBareJid) {
+  Client alice = bind("alice", "phone");
+  Client bob = bind("bob", "pc");
+  available(bob);
+  sink_.clear();
+  send(alice, "<message to='bob@example.com/gone' type='chat'><body>hi</body></message>");
+  EXPECT_THAT(received(bob), ElementsAre(HasSubstr("to=\"bob@example.com/gone\"")));
+}
+
+TEST_F(MessageRoutingTest, NegativePriorityResourcesGetNoBareJidMessagesSoItIsStoredOffline) {
+  Client alice = bind("alice", "phone");
+  Client bob = bind("bob", "bot");
+  available(bob, -1);
+  sink_.clear();
+
+  send(alice, "<message to='bob@example.com' type='chat'><body>hi</body></message>");
+  EXPECT_THAT(received(bob), IsEmpty());
+  EXPECT_THAT(received(alice), IsEmpty());  // stored, not bounced
+  EXPECT_EQ(roster_.offlineCount("bob@example.com"), 1u);
+
+  // ...but a message to its full JID still reaches it.
+  send(alice, "<message to='bob@example.com/bot' type='chat'><body>direct</body></message>");
+  EXPECT_THAT(received(bob), SizeIs(1));
+}
+
+TEST_F(MessageRoutingTest, HeadlineGoesToAllNonNegativeResourcesOrNowhere) {
+  Client alice = bind("alice", "phone");
+  Client b1 = bind("bob", "a");
+  Client b2 = bind("bob", "b");
+  Client b3 = bind("bob", "c");
+  available(b1, 5);
+  available(b2, 0);
+  available(b3, -5);
+  sink_.clear();
+  send(alice, "<message to='bob@example.com' type='headline'><body>news</body></message>");
+  EXPECT_THAT(received(b1), SizeIs(1));
+  EXPECT_THAT(received(b2), SizeIs(1));
+  EXPECT_THAT(received(b3), IsEmpty());
+
+  sink_.clear();
+  send(alice, "<message to='carol@example.com' type='headline'><body>news</body></message>");
+  EXPECT_THAT(sink_.deliveries(), IsEmpty());  // dropped, not stored, not bounced
+  EXPECT_EQ(roster_.offlineCount("carol@example.com"), 0u);
+}
+
+TEST_F(MessageRoutingTest, OfflineMessageIsDeliveredWithDelayAtInitialPresenceAndAckedLater) {
+  Client alice = bind("alice", "phone");
+  send(alice, "<message to='bob@example.com' type='chat' id='m1'><body>later</body></message>");
+  EXPECT_THAT(sink_.deliveries(), IsEmpty());
+  ASSERT_EQ(roster_.offlineCount("bob@example.com"), 1u);
+
+  Client bob = bind("bob", "pc");
+  available(bob);
+  std::vector<v1::Delivery> offline;
+  for (const auto& d : sink_.deliveriesTo(bob.sessionId)) {
+    if (d.offline_id() != 0) offline.push_back(d);
+  }
+  ASSERT_THAT(offline, SizeIs(1));
+  EXPECT_EQ(offline[0].offline_user(), "bob@example.com");
+  EXPECT_THAT(offline[0].session_ids(), ElementsAre(bob.sessionId));
+  const std::string xml = xmlOf(offline[0].stanza());
+  EXPECT_THAT(xml, HasSubstr("<body>later</body>"));
+  EXPECT_THAT(xml, HasSubstr("<delay xmlns=\"urn:xmpp:delay\" from=\"example.com\" stamp=\""));
+  EXPECT_THAT(xml, HasSubstr("from=\"alice@example.com/phone\""));
+
+  // Still stored until the gateway acks what it wrote.
+  EXPECT_EQ(roster_.offlineCount("bob@example.com"), 1u);
+  v1::OfflineAck ack;
+  ack.set_user("bob@example.com");
+  ack.add_ids(offline[0].offline_id());
+  core_.onOfflineAck(ack);
+  EXPECT_EQ(roster_.offlineCount("bob@example.com"), 0u);
+
+  // A later presence update does not deliver offline messages again.
+  sink_.clear();
+  available(bob, 0, "away");
+  for (const auto& d : sink_.deliveriesTo(bob.sessionId)) EXPECT_EQ(d.offline_id(), 0);
+}
+
+TEST_F(MessageRoutingTest, OfflineMessagesWaitForANonNegativePriority) {
+  Client alice = bind("alice", "phone");
+  send(alice, "<message to='bob@example.com' type='chat'><body>later</body></message>");
+  Client bob = bind("bob", "pc");
+  available(bob, -1);
+  for (const auto& d : sink_.deliveriesTo(bob.sessionId)) EXPECT_EQ(d.offline_id(), 0);
+  available(bob, 1);
+  int offline = 0;
+  for (const auto& d : sink_.deliveriesTo(bob.sessionId)) offline += d.offline_id() != 0;
+  EXPECT_EQ(offline, 1);
+}
+
+TEST_F(MessageRoutingTest, MessageToUnknownAccountIsServiceUnavailable) {
+  Client alice = bind("alice", "phone");
+  send(alice, "<message to='nobody@example.com' type='chat' id='m1'><body>hi</body></message>");
+  EXPECT_THAT(received(alice),
+              ElementsAre("<message from=\"nobody@example.com\" to=\"alice@example.com/phone\" "
+                          "id=\"m1\" type=\"error\"><body>hi</body><error type=\"cancel\">"
+                          "<service-unavailable xmlns=\"urn:ietf:params:xml:ns:xmpp-stanzas\"/>"
+                          "</error></message>"));
+  EXPECT_EQ(roster_.storeOfflineCalls, 0);
+}
+
+TEST_F(MessageRoutingTest, ErrorMessagesAreNeverAnsweredWithErrors) {
+  Client alice = bind("alice", "phone");
+  send(alice,
+       "<message to='nobody@example.com' type='error'><error type='cancel'>"
+       "<item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>");
+  send(alice, "<message to='bob@example.org' type='error'/>");
+  send(alice, "<message to='example.com' type='error'/>");
+  send(alice, "<message to='bob@example.com' type='error'/>");  // bob offline: dropped
+  EXPECT_THAT(sink_.deliveries(), IsEmpty());
+  EXPECT_EQ(roster_.offlineCount("bob@example.com"), 0u);
+}
+
+TEST_F(MessageRoutingTest, GroupchatToBareJidIsServiceUnavailable) {
+  Client alice = bind("alice", "phone");
+  Client bob = bind("bob", "pc");
+  available(bob);
+  sink_.clear();
+  send(alice, "<message to='bob@example.com' type='groupchat'><body>x</body></message>");
+  EXPECT_THAT(received(bob), IsEmpty());
+  EXPECT_THAT(received(alice), ElementsAre(HasSubstr("<service-unavailable")));
+}
+
+TEST_F(MessageRoutingTest, ServerDomainAndRemoteDomains) {
+  Client alice = bind("alice", "phone");
+  send(alice, "<message to='example.com'><body>x</body></message>");
+  send(alice, "<message to='bob@example.org' id='r'><body>x</body></message>");
+  send(alice, "<message to='not a jid@@'><body>x</body></message>");
+  auto got = received(alice);
+  ASSERT_THAT(got, SizeIs(3));
+  EXPECT_THAT(got[0], HasSubstr("<service-unavailable"));
+  EXPECT_THAT(got[1], HasSubstr("from=\"bob@example.org\""));
+  EXPECT_THAT(got[1], HasSubstr("<error type=\"cancel\"><remote-server-not-found"));
+  EXPECT_THAT(got[2], HasSubstr("<error type=\"modify\"><jid-malformed"));
+}
+
+TEST_F(MessageRoutingTest, MessageWithoutToGoesToTheSendersBareJid) {
+  Client a1 = bind("alice", "phone");
+  Client a2 = bind("alice", "pc");
+  available(a1, 1);
+  available(a2, 0);
+  sink_.clear();
+  send(a2, "<message type='chat'><body>note to self</body></message>");
+  EXPECT_THAT(received(a1), ElementsAre(HasSubstr("to=\"alice@example.com\"")));
+}
+
+TEST_F(MessageRoutingTest, DeliveriesAreGroupedPerGateway) {
+  Client alice = bind("alice", "phone");
+  Client b1 = bind("bob", "a", "gw1");
+  Client b2 = bind("bob", "b", "gw2");
+  Client b3 = bind("bob", "c", "gw1");
+  for (const auto& c : {b1, b2, b3}) available(c, 2);
+  sink_.clear();
+  send(alice, "<message to='bob@example.com' type='chat'><body>hi</body></message>");
+  auto commands = sink_.commands();
+  ASSERT_THAT(commands, SizeIs(2));
+  EXPECT_EQ(commands[0].gateway, "gw1");
+  EXPECT_THAT(commands[0].delivery->session_ids(), ElementsAre(b1.sessionId, b3.sessionId));
+  EXPECT_EQ(commands[1].gateway, "gw2");
+  EXPECT_THAT(commands[1].delivery->session_ids(), ElementsAre(b2.sessionId));
+}
+
+TEST_F(MessageRoutingTest, DirectoryDownIsServiceUnavailableWait) {
+  Client alice = bind("alice", "phone");
+  available(alice);  // the router now knows alice's gateway without the directory
+  sink_.clear();
+  directory_.failing = true;
+  send(alice, "<message to='bob@example.com' type='chat'><body>x</body></message>");
+  EXPECT_THAT(received(alice), ElementsAre(HasSubstr("<error type=\"wait\"><service-unavailable")));
+  EXPECT_GT(core_.stats().backendErrors, 0u);
+}
+
+TEST_F(MessageRoutingTest, RosterServiceDownWhileStoringIsServiceUnavailableWait) {
+  Client alice = bind("alice", "phone");
+  available(alice);
+  sink_.clear();
+  roster_.failing = true;
+  send(alice, "<message to='bob@example.com' type='chat'><body>x</body></message>");
+  EXPECT_THAT(received(alice), ElementsAre(HasSubstr("<error type=\"wait\"><service-unavailable")));
+}
+
+TEST_F(MessageRoutingTest, AuthServiceDownIsServiceUnavailableWait) {
+  Client alice = bind("alice", "phone");
+  available(alice);
+  sink_.clear();
+  accounts_.failing = true;
+  send(alice, "<message to='bob@example.com' type='chat'><body>x</body></message>");
+  EXPECT_THAT(received(alice), ElementsAre(HasSubstr("<error type=\"wait\"><service-unavailable")));
+}
+
+class OfflineQuotaTest : public RouterTest {
+ protected:
+  static roster::RosterConfig small() {
+    roster::RosterConfig c;
+    c.offlineQuota = 1;
+    return c;
+  }
+  OfflineQuotaTest() : RouterTest(small()) {}
+};
+
+TEST_F(OfflineQuotaTest, FullQuotaBouncesServiceUnavailable) {
+  Client alice = bind("alice", "phone");
+  send(alice, "<message to='bob@example.com' type='chat'><body>1</body></message>");
+  EXPECT_THAT(received(alice), IsEmpty());
+  send(alice, "<message to='bob@example.com' type='chat'><body>2</body></message>");
+  EXPECT_THAT(received(alice), ElementsAre(HasSubstr("<service-unavailable")));
+}
+
+TEST_F(MessageRoutingTest, UndeliverableMessagesAreStoredOfflineOthersDropped) {
+  Client alice = bind("alice", "phone");
+  Client bob = bind("bob", "pc");
+  available(alice);
+  sink_.clear();
+
+  v1::Undeliverable u;
+  u.set_session_id(bob.sessionId);
+  v1::Stanza message =
+      parseStanza("<message to='bob@example.com/pc' type='chat'><body>lost</body></message>");
+  message.set_from(alice.fullJid);
+  *u.add_stanzas() = message;
+  v1::Stanza iq = parseStanza(
+      "<iq to='bob@example.com/pc' type='get' id='q'><ping xmlns='urn:xmpp:ping'/></iq>");
+  iq.set_from(alice.fullJid);
+  *u.add_stanzas() = iq;
+  // An offline message that came back: it is still stored, so it is not stored twice.
+  v1::Stanza again = parseStanza(
+      "<message to='bob@example.com' type='chat'><body>old</body>"
+      "<delay xmlns='urn:xmpp:delay' from='example.com' stamp='2024-01-01T00:00:00Z'/></message>");
+  *u.add_stanzas() = again;
+  core_.onUndeliverable(u);
+
+  EXPECT_EQ(roster_.offlineCount("bob@example.com"), 1u);
+  EXPECT_THAT(sink_.deliveries(), IsEmpty());
+}
+
+}  // namespace
+}  // namespace xmpp::router::testing

@@ -1,0 +1,251 @@
+"""End-to-end test support: a real cluster (scripts/cluster.sh start) on free loopback ports,
+slixmpp clients, and a raw XML client for what a library would refuse to send.
+
+Nothing here sleeps to synchronise: every wait polls a condition with a deadline."""
+
+import asyncio
+import base64
+import os
+import random
+import re
+import shutil
+import socket
+import ssl
+import subprocess
+import tempfile
+import time
+
+import slixmpp
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.environ.get("XMPP_BUILD_DIR", os.path.join(ROOT, "build", "default"))
+DOMAIN = "localhost"
+
+
+def _free(port):
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def _free_range(count):
+    """A base port with `count` consecutive free ports."""
+    for _ in range(200):
+        base = random.randrange(20000, 60000 - count)
+        if all(_free(base + i) for i in range(count)):
+            return base
+    raise RuntimeError("no free port range")
+
+
+class Cluster:
+    """PostgreSQL, Redis, auth, roster, router and `gateways` gateways."""
+
+    def __init__(self, gateways=2, auth_args="", gateway_args="", router_args=""):
+        self.dir = tempfile.mkdtemp(prefix="xmpp-e2e-")
+        self.gateways = gateways
+        self.port_base = _free_range(20)
+        self.c2s_base = _free_range(10 * gateways + 2)
+        env = dict(os.environ)
+        env.update({
+            "XMPP_DATA_DIR": self.dir,
+            "XMPP_GATEWAYS": str(gateways),
+            "XMPP_C2S_PORT": str(self.c2s_base),
+            "XMPP_PORT_BASE": str(self.port_base),
+            "XMPP_BUILD_DIR": BUILD,
+            "XMPP_NO_BUILD": "1",
+            "XMPP_AUTH_ARGS": auth_args,
+            "XMPP_GATEWAY_ARGS": gateway_args,
+            "XMPP_ROUTER_ARGS": router_args,
+        })
+        self.env = env
+        subprocess.run([os.path.join(ROOT, "scripts", "cluster.sh"), "start"], env=env,
+                       check=True, stdout=subprocess.DEVNULL, timeout=240)
+        self.cert = os.path.join(self.dir, "tls", "cert.pem")
+        self.auth_address = f"127.0.0.1:{self.port_base + 2}"
+
+    def c2s_port(self, gateway=0):
+        return self.c2s_base + 10 * gateway
+
+    def tls_port(self, gateway=0):
+        return self.c2s_base + 10 * gateway + 1
+
+    def ops_port(self, service):
+        """service: 'auth', 'roster', 'router' or gateway index."""
+        offsets = {"auth": 0, "roster": 1, "router": 2}
+        return self.port_base + 10 + (offsets[service] if service in offsets else 3 + service)
+
+    def adduser(self, name, password):
+        subprocess.run([os.path.join(BUILD, "services", "auth", "xmppctl"), "--auth",
+                        self.auth_address, "adduser", name, password], check=True,
+                       stdout=subprocess.DEVNULL, timeout=30)
+
+    def pid(self, name):
+        with open(os.path.join(self.dir, name + ".pid")) as f:
+            return int(f.read().strip())
+
+    def log(self, name):
+        with open(os.path.join(self.dir, name + ".log"), errors="replace") as f:
+            return f.read()
+
+    def stop(self):
+        subprocess.run([os.path.join(ROOT, "scripts", "cluster.sh"), "stop"], env=self.env,
+                       stdout=subprocess.DEVNULL, timeout=120)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+async def until(predicate, timeout=15.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("timed out waiting for " + what)
+
+
+class Client(slixmpp.ClientXMPP):
+    """A slixmpp client that records what it receives."""
+
+    def __init__(self, jid, password, cluster, mech=None):
+        super().__init__(jid, password, sasl_mech=mech)
+        self.ssl_context = ssl.create_default_context(cafile=cluster.cert)
+        self.register_plugin("xep_0030")
+        self.register_plugin("xep_0199")
+        self.register_plugin("xep_0203")
+        self.messages = []
+        self.presences = []
+        self.failed = None
+        self.started = False
+        self.disconnected_ = False
+        self.add_event_handler("session_start", self._started)
+        self.add_event_handler("failed_auth", self._failed)
+        self.add_event_handler("message", lambda m: self.messages.append(m))
+        self.add_event_handler("presence", lambda p: self.presences.append(p))
+        self.add_event_handler("disconnected", self._disconnected)
+
+    def _started(self, _):
+        self.started = True
+
+    def _failed(self, _):
+        self.failed = True
+
+    def _disconnected(self, _):
+        self.disconnected_ = True
+
+    def presence_from(self, jid, ptype=None):
+        return [p for p in self.presences if str(p["from"]) == jid and
+                (ptype is None or p["type"] == ptype)]
+
+
+async def login(cluster, jid, password, gateway=0, mech=None, presence=True, priority=None):
+    c = Client(jid, password, cluster, mech)
+    c.connect(("127.0.0.1", cluster.c2s_port(gateway)))
+    await until(lambda: c.started or c.failed or c.disconnected_, 20, "login of " + jid)
+    if not c.started:
+        raise AssertionError("login failed for " + jid)
+    if presence:
+        c.send_presence(ppriority=priority)
+    return c
+
+
+async def logout(*clients):
+    for c in clients:
+        c.disconnect()
+    await until(lambda: all(c.disconnected_ for c in clients), 15, "disconnect")
+
+
+class RawClient:
+    """A blocking XML client over a real socket: STARTTLS, SASL PLAIN, bind, raw bytes."""
+
+    def __init__(self, cluster, gateway=0, timeout=10):
+        self.cluster = cluster
+        self.sock = socket.create_connection(("127.0.0.1", cluster.c2s_port(gateway)),
+                                             timeout=timeout)
+        self.buf = b""
+
+    def send(self, data):
+        self.sock.sendall(data.encode() if isinstance(data, str) else data)
+
+    def read_until(self, pattern, timeout=10):
+        """Reads until `pattern` (a regex on the decoded text so far) matches."""
+        deadline = time.monotonic() + timeout
+        while True:
+            text = self.buf.decode("utf-8", "replace")
+            m = re.search(pattern, text, re.S)
+            if m:
+                return text
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no {pattern!r} in {text!r}")
+            self.sock.settimeout(max(0.05, deadline - time.monotonic()))
+            try:
+                chunk = self.sock.recv(65536)
+            except socket.timeout:
+                continue
+            if not chunk:
+                raise AssertionError(f"closed before {pattern!r}; got {text!r}")
+            self.buf += chunk
+
+    def read_to_close(self, timeout=10):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.sock.settimeout(max(0.05, deadline - time.monotonic()))
+            try:
+                chunk = self.sock.recv(65536)
+            except socket.timeout:
+                continue
+            except (ConnectionResetError, ssl.SSLError):
+                break
+            if not chunk:
+                break
+            self.buf += chunk
+        else:
+            raise AssertionError("connection not closed: " + self.buf.decode("utf-8", "replace"))
+        return self.buf.decode("utf-8", "replace")
+
+    def clear(self):
+        self.buf = b""
+
+    def open_stream(self, version=True):
+        v = " version='1.0'" if version else ""
+        self.send(f"<stream:stream to='{DOMAIN}' xmlns='jabber:client' "
+                  f"xmlns:stream='http://etherx.jabber.org/streams'{v}>")
+
+    def starttls(self):
+        self.open_stream()
+        self.read_until(r"</stream:features>")
+        self.send("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
+        self.read_until(r"<proceed")
+        ctx = ssl.create_default_context(cafile=self.cluster.cert)
+        self.sock = ctx.wrap_socket(self.sock, server_hostname=DOMAIN)
+        self.clear()
+
+    def login(self, user, password, resource="raw"):
+        self.starttls()
+        self.open_stream()
+        self.read_until(r"</stream:features>")
+        payload = base64.b64encode(f"\0{user}\0{password}".encode()).decode()
+        self.clear()
+        self.send(f"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>{payload}</auth>")
+        self.read_until(r"<success")
+        self.clear()
+        self.open_stream()
+        self.read_until(r"</stream:features>")
+        self.clear()
+        self.send(f"<iq type='set' id='bind1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"
+                  f"<resource>{resource}</resource></bind></iq>")
+        text = self.read_until(r"</iq>")
+        self.jid = re.search(r"<jid>([^<]+)</jid>", text).group(1)
+        self.clear()
+        return self.jid
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+def run(coro):
+    return asyncio.run(coro)
