@@ -18,6 +18,9 @@ failed=0
 failed_names=()
 
 bash scripts/install-deps.sh
+# ccache keys on relative paths, so a fresh clone elsewhere reuses the cache.
+export CCACHE_BASEDIR="$ROOT"
+export CCACHE_NOHASHDIR=1
 
 stage() {
   local name=$1
