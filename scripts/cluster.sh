@@ -103,14 +103,7 @@ start_all() {
     [ -x "$BUILD/services/$b" ] || { echo "cluster: $BUILD/services/$b missing (build first)" >&2; exit 1; }
   done
 
-  if [ ! -f "$DATA/tls/cert.pem" ]; then
-    mkdir -p "$DATA/tls"
-    openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj "/CN=$DOMAIN" \
-      -addext "subjectAltName=DNS:$DOMAIN,DNS:localhost,IP:127.0.0.1" \
-      -keyout "$DATA/tls/key.pem" -out "$DATA/tls/cert.pem" 2>/dev/null
-    chmod 600 "$DATA/tls/key.pem"
-    log "self-signed certificate for $DOMAIN in $DATA/tls"
-  fi
+  bash "$ROOT/scripts/make-cert.sh" "$DATA/tls" "$DOMAIN"
   if [ ! -f "$DATA/token_key" ]; then
     head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$DATA/token_key"
     chmod 600 "$DATA/token_key"

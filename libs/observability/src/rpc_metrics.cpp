@@ -20,7 +20,17 @@ RpcMetrics::RpcMetrics(prometheus::Registry& registry, std::string service)
       dbErrors_(prometheus::BuildCounter()
                     .Name("xmpp_db_errors_total")
                     .Help("Database errors by kind (connect, broken, sql, ...)")
-                    .Register(registry)) {}
+                    .Register(registry)),
+      dbDuration_(prometheus::BuildHistogram()
+                      .Name("xmpp_db_query_duration_seconds")
+                      .Help("PostgreSQL call latency, connection lease included")
+                      .Register(registry)
+                      .Add({{"service", service_}}, kLatencyBuckets)) {
+  // Known error kinds start at zero, so they exist before the first error.
+  for (const char* kind : {"connect", "broken", "sql"}) {
+    dbErrors_.Add({{"service", service_}, {"kind", kind}});
+  }
+}
 
 void RpcMetrics::observe(const std::string& method, const std::string& code, double seconds) {
   requests_.Add({{"service", service_}, {"method", method}, {"code", code}}).Increment();
@@ -31,4 +41,8 @@ void RpcMetrics::dbError(std::string_view kind) {
   dbErrors_.Add({{"service", service_}, {"kind", std::string(kind)}}).Increment();
 }
 
+}  // namespace xmpp::observability
+
+namespace xmpp::observability {
+void RpcMetrics::dbDuration(double seconds) { dbDuration_.Observe(seconds); }
 }  // namespace xmpp::observability

@@ -86,8 +86,13 @@ grpc::Status AuthGrpcService::Mechanisms(grpc::ServerContext*, const v1::Mechani
 grpc::Status AuthGrpcService::SaslStart(grpc::ServerContext*, const v1::SaslStartRequest* req,
                                         v1::SaslStep* res) {
   return observed("SaslStart", [&] {
-    fillStep(logic_.saslStart(req->mechanism(), req->initial_response(), sessionOf(req->session())),
-             *res);
+    AuthResult r =
+        logic_.saslStart(req->mechanism(), req->initial_response(), sessionOf(req->session()));
+    if (r.outcome != AuthOutcome::kChallenge) {
+      options_.onLogin(req->mechanism(),
+                       r.outcome == AuthOutcome::kSuccess ? "success" : r.condition);
+    }
+    fillStep(r, *res);
     return grpc::Status::OK;
   });
 }
@@ -95,8 +100,13 @@ grpc::Status AuthGrpcService::SaslStart(grpc::ServerContext*, const v1::SaslStar
 grpc::Status AuthGrpcService::SaslContinue(grpc::ServerContext*, const v1::SaslContinueRequest* req,
                                            v1::SaslStep* res) {
   return observed("SaslContinue", [&] {
-    fillStep(logic_.saslContinue(req->continuation(), req->response(), sessionOf(req->session())),
-             *res);
+    AuthResult r =
+        logic_.saslContinue(req->continuation(), req->response(), sessionOf(req->session()));
+    if (r.outcome != AuthOutcome::kChallenge) {
+      // Only SCRAM takes a second step; the continuation is opaque here.
+      options_.onLogin("SCRAM", r.outcome == AuthOutcome::kSuccess ? "success" : r.condition);
+    }
+    fillStep(r, *res);
     return grpc::Status::OK;
   });
 }
@@ -124,6 +134,8 @@ grpc::Status AuthGrpcService::LegacyAuth(grpc::ServerContext*, const v1::LegacyA
     cred.value = req->password().empty() ? req->digest() : req->password();
     AuthResult r = logic_.legacyAuth(req->username(), cred, req->session().stream_id(),
                                      sessionOf(req->session()));
+    options_.onLogin(req->password().empty() ? "legacy-digest" : "legacy-password",
+                     r.outcome == AuthOutcome::kSuccess ? "success" : r.condition);
     res->set_ok(r.outcome == AuthOutcome::kSuccess);
     res->set_username(r.username);
     res->set_condition(r.condition);

@@ -15,6 +15,10 @@ struct AuthServiceOptions {
   bool registration = false;  // XEP-0077 in-band registration for clients
   /// Removes the user's roster data (roster service) before the account goes.
   std::function<grpc::Status(const std::string& username)> deleteUserData;
+  /// A finished login: mechanism ("PLAIN", "SCRAM", "legacy-digest", ...) and result
+  /// ("success" or the failure condition). For metrics; never given credentials.
+  std::function<void(std::string_view mechanism, std::string_view result)> onLogin =
+      [](std::string_view, std::string_view) {};
 };
 
 grpc::Status toStatus(AccountError e);

@@ -4,6 +4,8 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#include <prometheus/counter.h>
+
 #include "auth_grpc_service.hpp"
 #include "auth_logic.hpp"
 #include "xmpp/config/config.hpp"
@@ -94,6 +96,14 @@ int main(int argc, char** argv) try {
     // an admin deletion through here has none to hand them to (docs/architecture.md).
     v1::RosterEffects res;
     return roster->DeleteUserData(&ctx, req, &res);
+  };
+  auto& logins = prometheus::BuildCounter()
+                     .Name("xmpp_logins_total")
+                     .Help("Finished logins by mechanism and result")
+                     .Register(*registry);
+  options.onLogin = [&](std::string_view mechanism, std::string_view result) {
+    logins.Add({{"mechanism", std::string(mechanism)}, {"result", std::string(result)}})
+        .Increment();
   };
   auth::AuthGrpcService service(logic, metrics, options);
 

@@ -39,6 +39,10 @@ void Connection::start() {
   session_ =
       std::make_unique<C2sSession>(*this, *auth_, router_, *sessionConfig_, sessionId_, streamId_);
   registry_.add(sessionId_, self);
+  if (options_.metrics != nullptr) {
+    options_.metrics->connectionsAccepted.Increment();
+    (directTls_ ? options_.metrics->connectionsTls : options_.metrics->connectionsTcp).Increment();
+  }
   asio::dispatch(strand_, [self] {
     self->armTimer();
     if (self->directTls_) {
@@ -95,6 +99,9 @@ void Connection::write(std::string bytes) {
     return;
   }
   queuedBytes_ += bytes.size();
+  if (options_.metrics != nullptr) {
+    options_.metrics->sendQueueBytes.Increment(static_cast<double>(bytes.size()));
+  }
   Pending p{std::move(bytes), {}};
   if (delivering_ != nullptr && delivering_->kind() == v1::STANZA_KIND_MESSAGE) {
     p.message = *delivering_;
@@ -125,6 +132,9 @@ void Connection::onWritten(const error_code& ec, size_t) {
     return;
   }
   queuedBytes_ -= queue_.front().bytes.size();
+  if (options_.metrics != nullptr) {
+    options_.metrics->sendQueueBytes.Decrement(static_cast<double>(queue_.front().bytes.size()));
+  }
   queue_.pop_front();
   if (!queue_.empty()) {
     flush();
@@ -182,6 +192,9 @@ void Connection::reportUnwritten() {
     if (p.message) messages.push_back(std::move(*p.message));
   }
   queue_.clear();
+  if (options_.metrics != nullptr) {
+    options_.metrics->sendQueueBytes.Decrement(static_cast<double>(queuedBytes_));
+  }
   queuedBytes_ = 0;
   if (!messages.empty() && session_ && session_->bound()) {
     router_.undeliverable(sessionId_, session_->bareJid(), std::move(messages));
@@ -194,6 +207,9 @@ void Connection::teardown() {
   timer_.cancel();
   reportUnwritten();
   registry_.remove(sessionId_);
+  if (options_.metrics != nullptr) {
+    (directTls_ ? options_.metrics->connectionsTls : options_.metrics->connectionsTcp).Decrement();
+  }
   if (session_) session_->onTransportClosed();
   error_code ignored;
   if (tls_) {
@@ -216,6 +232,7 @@ void Connection::deliver(v1::Stanza stanza) {
       return;
     }
     self->delivering_ = &stanza;
+    if (self->options_.metrics != nullptr) self->options_.metrics->countOut(stanza);
     self->session_->deliver(stanza);
     self->delivering_ = nullptr;
   });
@@ -224,6 +241,7 @@ void Connection::deliver(v1::Stanza stanza) {
 void Connection::deliverOffline(v1::Delivery delivery) {
   asio::dispatch(strand_, [self = shared_from_this(), d = std::move(delivery)] {
     if (self->closed_) return;  // not acked: it stays in offline storage
+    if (self->options_.metrics != nullptr) self->options_.metrics->countOut(d.stanza());
     self->session_->deliverOffline(d);
   });
 }

@@ -19,12 +19,14 @@ namespace xmpp::gateway {
 
 class C2sSession;
 class SessionRegistry;
+struct GatewayMetrics;
 
 struct ConnectionOptions {
   size_t maxSendQueueBytes = 512 * 1024;
   std::chrono::seconds pingAfter{120};    // silence before a server ping / whitespace
   std::chrono::seconds idleTimeout{300};  // silence before the connection is closed
   std::chrono::seconds tlsHandshakeTimeout{30};
+  GatewayMetrics* metrics = nullptr;
 };
 
 class Connection : public Transport, public std::enable_shared_from_this<Connection> {

@@ -128,6 +128,7 @@ int main(int argc, char** argv) try {
   asio::io_context io(threads);
   auto registry = std::make_shared<prometheus::Registry>();
   gateway::GatewayMetrics metrics(*registry);
+  co.metrics = &metrics;
   gateway::SessionRegistry sessions;
   gateway::RouterLinks routers(splitList(cfg.getString("router.addresses", "127.0.0.1:50053")),
                                gatewayId, sessions, io, metrics);
@@ -166,18 +167,6 @@ int main(int argc, char** argv) try {
   auto work = asio::make_work_guard(io);
   for (int i = 0; i < threads; ++i) pool.emplace_back([&] { io.run(); });
 
-  // A gauge of open sessions (the registry is the truth), refreshed on scrape-ish cadence.
-  auto& open = metrics.connections.Add({{"transport", "all"}});
-  asio::steady_timer gaugeTimer(io);
-  std::function<void()> refresh = [&] {
-    open.Set(static_cast<double>(sessions.size()));
-    gaugeTimer.expires_after(std::chrono::seconds(1));
-    gaugeTimer.async_wait([&](const boost::system::error_code& ec) {
-      if (!ec) refresh();
-    });
-  };
-  refresh();
-
   runtime::logInfo("listening", {{"gateway_id", gatewayId},
                                  {"c2s_port", std::to_string(listeners[0]->port())},
                                  {"tls_port", tls ? std::to_string(listeners[1]->port()) : "-"},
@@ -194,7 +183,6 @@ int main(int argc, char** argv) try {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   routers.stop();  // flushes the session-ended events first
-  gaugeTimer.cancel();
   work.reset();
   io.stop();
   for (auto& t : pool) t.join();

@@ -17,6 +17,13 @@ GatewayMetrics::GatewayMetrics(prometheus::Registry& r)
                       .Name("xmpp_connections")
                       .Help("Open client connections, by transport")
                       .Register(r)),
+      connectionsTcp(connections.Add({{"transport", "tcp"}})),
+      connectionsTls(connections.Add({{"transport", "tls"}})),
+      connectionsAccepted(prometheus::BuildCounter()
+                              .Name("xmpp_connections_accepted_total")
+                              .Help("Client connections accepted")
+                              .Register(r)
+                              .Add({})),
       stanzasIn(prometheus::BuildCounter()
                     .Name("xmpp_stanzas_in_total")
                     .Help("Stanzas received from clients, by kind")
@@ -40,6 +47,28 @@ GatewayMetrics::GatewayMetrics(prometheus::Registry& r)
                         .Help("Open streams to routers")
                         .Register(r)
                         .Add({})) {}
+
+namespace {
+const char* kindName(const v1::Stanza& s) {
+  switch (s.kind()) {
+    case v1::STANZA_KIND_MESSAGE:
+      return "message";
+    case v1::STANZA_KIND_PRESENCE:
+      return "presence";
+    case v1::STANZA_KIND_IQ:
+      return "iq";
+    default:
+      return "other";
+  }
+}
+}  // namespace
+
+void GatewayMetrics::countIn(const v1::Stanza& s) {
+  stanzasIn.Add({{"kind", kindName(s)}}).Increment();
+}
+void GatewayMetrics::countOut(const v1::Stanza& s) {
+  stanzasOut.Add({{"kind", kindName(s)}}).Increment();
+}
 
 // ---- SessionRegistry ----
 
@@ -324,7 +353,8 @@ class RouterChannel {
 
 RouterLinks::RouterLinks(std::vector<std::string> addresses, std::string gatewayId,
                          SessionRegistry& registry, boost::asio::io_context& io,
-                         GatewayMetrics& metrics) {
+                         GatewayMetrics& metrics)
+    : metrics_(metrics) {
   for (auto& a : addresses) {
     channels_.push_back(std::make_unique<RouterChannel>(a, gatewayId, registry, io, metrics));
   }
@@ -375,6 +405,7 @@ void RouterLinks::sessionEnded(const v1::SessionEnded& e) {
 
 void RouterLinks::stanza(const std::string& sessionId, const std::string& bareJid,
                          v1::Stanza stanza) {
+  metrics_.countIn(stanza);
   v1::GatewayEvent ev;
   ev.mutable_stanza()->set_session_id(sessionId);
   *ev.mutable_stanza()->mutable_stanza() = std::move(stanza);

@@ -29,12 +29,18 @@ class Connection;
 
 struct GatewayMetrics {
   explicit GatewayMetrics(prometheus::Registry& registry);
-  prometheus::Family<prometheus::Gauge>& connections;   // by transport
+  prometheus::Family<prometheus::Gauge>& connections;  // by transport: tcp, tls
+  prometheus::Gauge& connectionsTcp;
+  prometheus::Gauge& connectionsTls;
+  prometheus::Counter& connectionsAccepted;
   prometheus::Family<prometheus::Counter>& stanzasIn;   // by kind
   prometheus::Family<prometheus::Counter>& stanzasOut;  // deliveries written, by kind
   prometheus::Counter& undeliverable;
   prometheus::Gauge& sendQueueBytes;
   prometheus::Gauge& routerStreams;
+  /// Counts one stanza in (from a client) or out (delivered to a client) by kind.
+  void countIn(const v1::Stanza& s);
+  void countOut(const v1::Stanza& s);
 };
 
 /// Live connections by session id.
@@ -95,6 +101,7 @@ class RouterLinks final : public RouterLink {
 
  private:
   RouterChannel& pick(std::string_view bareJid);
+  GatewayMetrics& metrics_;
   std::vector<std::unique_ptr<RouterChannel>> channels_;
 };
 

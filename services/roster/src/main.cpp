@@ -1,6 +1,8 @@
 // xmpp-roster: rosters, subscriptions, offline messages and vCards over gRPC, data in
 // PostgreSQL. Wiring only: the logic is RosterLogic, the translation RosterGrpcService.
 
+#include <prometheus/counter.h>
+
 #include "roster_grpc_service.hpp"
 #include "roster_logic.hpp"
 #include "xmpp/config/config.hpp"
@@ -43,7 +45,13 @@ int main(int argc, char** argv) try {
   rc.maxVcardBytes = static_cast<size_t>(cfg.getInt("roster.max_vcard_bytes", 64 * 1024));
   SystemClock clock;
   roster::RosterLogic logic(rosters, offline, vcards, clock, rc);
-  roster::RosterGrpcService service(logic, metrics);
+  auto& offlineEvents = prometheus::BuildCounter()
+                            .Name("xmpp_offline_messages_total")
+                            .Help("Offline messages by event: stored, delivered, quota_full, ...")
+                            .Register(*registry);
+  roster::RosterGrpcService service(logic, metrics, [&](std::string_view event, size_t n) {
+    offlineEvents.Add({{"event", std::string(event)}}).Increment(static_cast<double>(n));
+  });
 
   return service::serveUntilSignal(cfg, {.name = "roster",
                                          .defaultListen = "127.0.0.1:50052",

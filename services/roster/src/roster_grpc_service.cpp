@@ -227,6 +227,7 @@ grpc::Status RosterGrpcService::AckOffline(grpc::ServerContext*, const v1::AckOf
                                            v1::RosterEmpty*) {
   return observed("AckOffline", [&] {
     auto r = logic_.ackOffline(req->user(), {req->ids().begin(), req->ids().end()});
+    if (r) onOffline_("delivered", *r);
     return r ? grpc::Status::OK : toStatus(r.error());
   });
 }

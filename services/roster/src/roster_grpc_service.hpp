@@ -3,6 +3,8 @@
 // Runs on gRPC's synchronous server (bounded thread pool): every call may block on
 // PostgreSQL (docs/adr/0003-grpc-sync-server-for-data-services.md).
 
+#include <functional>
+
 #include "roster_logic.hpp"
 #include "xmpp/observability/rpc_metrics.hpp"
 #include "xmpp/v1/roster.grpc.pb.h"
@@ -13,8 +15,14 @@ grpc::Status toStatus(RosterError e);
 
 class RosterGrpcService final : public v1::Roster::Service {
  public:
-  RosterGrpcService(RosterLogic& logic, observability::RpcMetrics& metrics)
-      : logic_(logic), metrics_(metrics) {}
+  /// Offline message events for metrics: "stored", "quota_full", "refused", "discarded",
+  /// "delivered" (acked), with a count.
+  using OfflineHook = std::function<void(std::string_view event, size_t count)>;
+
+  RosterGrpcService(
+      RosterLogic& logic, observability::RpcMetrics& metrics,
+      OfflineHook onOffline = [](std::string_view, size_t) {})
+      : logic_(logic), metrics_(metrics), onOffline_(std::move(onOffline)) {}
 
   grpc::Status GetRoster(grpc::ServerContext*, const v1::GetRosterRequest*,
                          v1::GetRosterResponse*) override;
@@ -46,6 +54,7 @@ class RosterGrpcService final : public v1::Roster::Service {
 
   RosterLogic& logic_;
   observability::RpcMetrics& metrics_;
+  OfflineHook onOffline_;
 };
 
 }  // namespace xmpp::roster

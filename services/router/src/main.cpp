@@ -24,9 +24,18 @@ int main(int argc, char** argv) try {
                           .Name("xmpp_redis_errors_total")
                           .Help("Redis errors by kind")
                           .Register(*registry);
+  for (const char* kind : {"connect", "broken"}) redisErrors.Add({{"kind", kind}});
   redisOptions.onError = [&](std::string_view kind) {
     redisErrors.Add({{"kind", std::string(kind)}}).Increment();
   };
+  auto& redisLatency =
+      prometheus::BuildHistogram()
+          .Name("xmpp_redis_command_duration_seconds")
+          .Help("Redis call latency (one command or pipeline)")
+          .Register(*registry)
+          .Add({}, prometheus::Histogram::BucketBoundaries{0.00005, 0.0001, 0.00025, 0.0005, 0.001,
+                                                           0.0025, 0.005, 0.01, 0.025, 0.05, 0.1});
+  redisOptions.onDuration = [&](double s) { redisLatency.Observe(s); };
   storage_redis::RedisPool redis(redisOptions);
   router::RedisSessionDirectory directory(redis);
 

@@ -3,6 +3,7 @@
 //   xmpp_grpc_server_requests_total{service,method,code}
 //   xmpp_grpc_server_request_duration_seconds{service,method}
 //   xmpp_db_errors_total{service,kind}
+//   xmpp_db_query_duration_seconds{service}
 
 #include <chrono>
 #include <map>
@@ -24,6 +25,7 @@ class RpcMetrics {
   /// Records one finished call. `code` is the gRPC status code name, e.g. "OK".
   void observe(const std::string& method, const std::string& code, double seconds);
   void dbError(std::string_view kind);
+  void dbDuration(double seconds);
 
   /// Times a scope; call done(code) before it ends (else records "UNKNOWN").
   class Timer {
@@ -51,6 +53,7 @@ class RpcMetrics {
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Histogram>& duration_;
   prometheus::Family<prometheus::Counter>& dbErrors_;
+  prometheus::Histogram& dbDuration_;
 };
 
 }  // namespace xmpp::observability

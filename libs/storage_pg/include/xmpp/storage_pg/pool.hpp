@@ -30,6 +30,8 @@ struct PoolOptions {
   std::chrono::milliseconds acquireTimeout{2000};
   /// Called on every database error with a short kind ("connect", "broken", "sql", ...).
   std::function<void(std::string_view kind)> onError = {};
+  /// Called after every call with its duration in seconds (leasing included).
+  std::function<void(double seconds)> onDuration = {};
 };
 
 class PgPool {
@@ -80,6 +82,17 @@ class PgPool {
   template <class T>
   Expected<T, storage::StoreError> runImpl(
       const std::function<Expected<T, storage::StoreError>(pqxx::connection&)>& f) {
+    const auto start = std::chrono::steady_clock::now();
+    struct Timed {
+      const PoolOptions& o;
+      std::chrono::steady_clock::time_point start;
+      ~Timed() {
+        if (o.onDuration) {
+          o.onDuration(
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+        }
+      }
+    } timed{options_, start};
     storage::StoreError why{};
     Slot* slot = acquire(why);
     if (slot == nullptr) return unexpected(why);

@@ -45,6 +45,7 @@ struct RedisOptions {
   size_t size = 4;
   std::chrono::milliseconds timeout{2000};  // connect and command timeout
   std::function<void(std::string_view kind)> onError = {};
+  std::function<void(double seconds)> onDuration = {};  // per run() call
 };
 
 /// "host:port" -> options (port defaults to 6379).
@@ -60,12 +61,17 @@ class RedisPool {
   /// Runs f(RedisConnection&) -> Expected<T, StoreError> on a leased connection.
   template <class F>
   auto run(F&& f) -> std::invoke_result_t<F, RedisConnection&> {
+    const auto start = std::chrono::steady_clock::now();
     storage::StoreError why{};
     redisContext* c = acquire(why);
     if (c == nullptr) return unexpected(why);
     RedisConnection conn(c);
     auto result = f(conn);
     release(c, conn.broken());
+    if (options_.onDuration) {
+      options_.onDuration(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    }
     return result;
   }
 
