@@ -70,6 +70,14 @@ run_fuzzers() {
     if ! "$fuzzer" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -timeout=10 \
         -artifact_prefix="$work/" -print_final_stats=1 "$work" 2>"$work/log"; then
       tail -50 "$work/log"
+      # Keep the finding: it reproduces with `$fuzzer FILE`.
+      mkdir -p build/fuzz/findings
+      for f in "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-*; do
+        [ -f "$f" ] || continue
+        cp "$f" build/fuzz/findings/
+        echo "finding $(basename "$f") (hex):"
+        od -An -tx1 "$f" | head -20
+      done
       ok=1
     else
       grep -E "stat::number_of_executed_units|Done" "$work/log" | tail -2

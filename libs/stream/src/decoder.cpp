@@ -354,6 +354,12 @@ void XmppStreamDecoder::Impl::onStart(const char* rawName, const char** atts) {
     return;
   }
   const Name name = splitName(rawName);
+  // The xml and xmlns namespaces are reserved (XML Namespaces §3): an element in them has no
+  // legal serialization as a default namespace, so it cannot be routed.
+  if (name.ns == xml::kXmlNamespace || name.ns == xml::kXmlnsNamespace) {
+    fail(C::kBadNamespacePrefix, "element in a reserved namespace");
+    return;
+  }
   if (depth_ == 0) {
     openStream(name, atts);
     return;

@@ -241,6 +241,13 @@ TEST(Hostile, NamespaceErrors) {
             C::kBadFormat);
 }
 
+TEST(Hostile, ElementsInReservedNamespaces) {
+  // Found by decoder_fuzz: accepted, it could not be serialized again.
+  EXPECT_EQ(decode(kHeader + "<xml:lange xmlns=':jat'/>"), C::kBadNamespacePrefix);
+  EXPECT_EQ(decode(kHeader + "<message><xml:x/></message>"), C::kBadNamespacePrefix);
+  EXPECT_EQ(decode(kHeader + "<message xml:lang='en'><body>ok</body></message>"), std::nullopt);
+}
+
 TEST(Hostile, TextBetweenStanzas) {
   EXPECT_EQ(decode(kHeader + "hello<presence/>"), C::kBadFormat);
 }

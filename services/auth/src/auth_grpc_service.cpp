@@ -1,28 +1,9 @@
 #include "auth_grpc_service.hpp"
 
+#include "xmpp/service/observed.hpp"
+
 namespace xmpp::auth {
 namespace {
-
-const char* codeName(grpc::StatusCode c) {
-  switch (c) {
-    case grpc::OK:
-      return "OK";
-    case grpc::INVALID_ARGUMENT:
-      return "INVALID_ARGUMENT";
-    case grpc::NOT_FOUND:
-      return "NOT_FOUND";
-    case grpc::ALREADY_EXISTS:
-      return "ALREADY_EXISTS";
-    case grpc::PERMISSION_DENIED:
-      return "PERMISSION_DENIED";
-    case grpc::UNAVAILABLE:
-      return "UNAVAILABLE";
-    case grpc::INTERNAL:
-      return "INTERNAL";
-    default:
-      return "OTHER";
-  }
-}
 
 SessionInfo sessionOf(const v1::ClientSession& s) { return {s.source_address(), s.tls()}; }
 
@@ -65,17 +46,9 @@ grpc::Status toStatus(AccountError e) {
   return {grpc::INTERNAL, "internal error"};
 }
 
-template <class F>
-grpc::Status AuthGrpcService::observed(const char* method, F&& f) {
-  observability::RpcMetrics::Timer timer(metrics_, method);
-  grpc::Status status = f();
-  timer.done(codeName(status.error_code()));
-  return status;
-}
-
 grpc::Status AuthGrpcService::Mechanisms(grpc::ServerContext*, const v1::MechanismsRequest* req,
                                          v1::MechanismsResponse* res) {
-  return observed("Mechanisms", [&] {
+  return service::observed(metrics_, "Mechanisms", [&] {
     for (auto& m : logic_.mechanisms(req->tls())) res->add_mechanisms(m);
     res->set_legacy_auth(true);
     res->set_registration(options_.registration);
@@ -85,7 +58,7 @@ grpc::Status AuthGrpcService::Mechanisms(grpc::ServerContext*, const v1::Mechani
 
 grpc::Status AuthGrpcService::SaslStart(grpc::ServerContext*, const v1::SaslStartRequest* req,
                                         v1::SaslStep* res) {
-  return observed("SaslStart", [&] {
+  return service::observed(metrics_, "SaslStart", [&] {
     AuthResult r =
         logic_.saslStart(req->mechanism(), req->initial_response(), sessionOf(req->session()));
     if (r.outcome != AuthOutcome::kChallenge) {
@@ -99,7 +72,7 @@ grpc::Status AuthGrpcService::SaslStart(grpc::ServerContext*, const v1::SaslStar
 
 grpc::Status AuthGrpcService::SaslContinue(grpc::ServerContext*, const v1::SaslContinueRequest* req,
                                            v1::SaslStep* res) {
-  return observed("SaslContinue", [&] {
+  return service::observed(metrics_, "SaslContinue", [&] {
     AuthResult r =
         logic_.saslContinue(req->continuation(), req->response(), sessionOf(req->session()));
     if (r.outcome != AuthOutcome::kChallenge) {
@@ -114,7 +87,7 @@ grpc::Status AuthGrpcService::SaslContinue(grpc::ServerContext*, const v1::SaslC
 grpc::Status AuthGrpcService::LegacyAuthFields(grpc::ServerContext*,
                                                const v1::LegacyAuthFieldsRequest*,
                                                v1::LegacyAuthFieldsResponse* res) {
-  return observed("LegacyAuthFields", [&] {
+  return service::observed(metrics_, "LegacyAuthFields", [&] {
     LegacyFields f = logic_.legacyFields(SessionInfo{{}, true});
     res->set_password(f.password);
     res->set_digest(f.digest);
@@ -124,7 +97,7 @@ grpc::Status AuthGrpcService::LegacyAuthFields(grpc::ServerContext*,
 
 grpc::Status AuthGrpcService::LegacyAuth(grpc::ServerContext*, const v1::LegacyAuthRequest* req,
                                          v1::LegacyAuthResponse* res) {
-  return observed("LegacyAuth", [&] {
+  return service::observed(metrics_, "LegacyAuth", [&] {
     if (req->password().empty() == req->digest().empty()) {
       return grpc::Status(grpc::INVALID_ARGUMENT, "exactly one of password and digest");
     }
@@ -146,7 +119,7 @@ grpc::Status AuthGrpcService::LegacyAuth(grpc::ServerContext*, const v1::LegacyA
 
 grpc::Status AuthGrpcService::Register(grpc::ServerContext*, const v1::RegisterRequest* req,
                                        v1::AuthEmpty*) {
-  return observed("Register", [&] {
+  return service::observed(metrics_, "Register", [&] {
     if (!req->admin() && !options_.registration) {
       return grpc::Status(grpc::PERMISSION_DENIED, "in-band registration is disabled");
     }
@@ -157,7 +130,7 @@ grpc::Status AuthGrpcService::Register(grpc::ServerContext*, const v1::RegisterR
 
 grpc::Status AuthGrpcService::ChangePassword(grpc::ServerContext*,
                                              const v1::ChangePasswordRequest* req, v1::AuthEmpty*) {
-  return observed("ChangePassword", [&] {
+  return service::observed(metrics_, "ChangePassword", [&] {
     auto r = logic_.changePassword(req->username(), req->password());
     return r ? grpc::Status::OK : toStatus(r.error());
   });
@@ -165,7 +138,7 @@ grpc::Status AuthGrpcService::ChangePassword(grpc::ServerContext*,
 
 grpc::Status AuthGrpcService::DeleteAccount(grpc::ServerContext*,
                                             const v1::DeleteAccountRequest* req, v1::AuthEmpty*) {
-  return observed("DeleteAccount", [&] {
+  return service::observed(metrics_, "DeleteAccount", [&] {
     auto exists = logic_.userExists(req->username());
     if (!exists) return toStatus(exists.error());
     if (!*exists) return toStatus(AccountError::kNotFound);
@@ -182,7 +155,7 @@ grpc::Status AuthGrpcService::DeleteAccount(grpc::ServerContext*,
 
 grpc::Status AuthGrpcService::ListUsers(grpc::ServerContext*, const v1::ListUsersRequest* req,
                                         v1::ListUsersResponse* res) {
-  return observed("ListUsers", [&] {
+  return service::observed(metrics_, "ListUsers", [&] {
     storage::ListOptions options;
     if (req->limit() > 0) options.limit = req->limit();
     options.offset = req->offset();
@@ -195,7 +168,7 @@ grpc::Status AuthGrpcService::ListUsers(grpc::ServerContext*, const v1::ListUser
 
 grpc::Status AuthGrpcService::UserExists(grpc::ServerContext*, const v1::UserExistsRequest* req,
                                          v1::UserExistsResponse* res) {
-  return observed("UserExists", [&] {
+  return service::observed(metrics_, "UserExists", [&] {
     auto r = logic_.userExists(req->username());
     if (!r) return toStatus(r.error());
     res->set_exists(*r);

@@ -48,10 +48,6 @@ class AuthGrpcService final : public v1::Auth::Service {
                           v1::UserExistsResponse*) override;
 
  private:
-  // Runs `f`, records the call's metrics under `method`, returns its status.
-  template <class F>
-  grpc::Status observed(const char* method, F&& f);
-
   AuthLogic& logic_;
   observability::RpcMetrics& metrics_;
   AuthServiceOptions options_;

@@ -10,6 +10,7 @@
 #include "auth_logic.hpp"
 #include "xmpp/config/config.hpp"
 #include "xmpp/runtime/runtime.hpp"
+#include "xmpp/service/database.hpp"
 #include "xmpp/service/grpc_host.hpp"
 #include "xmpp/storage_pg/pg_account_store.hpp"
 #include "xmpp/v1/roster.grpc.pb.h"
@@ -58,21 +59,10 @@ int main(int argc, char** argv) try {
   const auto cfg = config::Config::load(argc, argv);
   service::configureLogging(cfg, "auth");
 
-  const std::string dbUrl =
-      cfg.getSecret("db.url", "host=127.0.0.1 port=5432 user=xmpp dbname=xmpp connect_timeout=2");
-  const int applied =
-      storage_pg::migrateWithRetry(dbUrl, "auth", storage_pg::authMigrations(),
-                                   std::chrono::seconds(cfg.getInt("db.startup_timeout_s", 60)));
-  runtime::logInfo("schema ready", {{"applied", std::to_string(applied)}});
-
   auto registry = std::make_shared<prometheus::Registry>();
   observability::RpcMetrics metrics(*registry, "auth");
-  storage_pg::PgPool pool(
-      {.connectionString = dbUrl,
-       .size = static_cast<size_t>(cfg.getInt("db.pool_size", 8)),
-       .acquireTimeout = std::chrono::milliseconds(cfg.getInt("db.acquire_timeout_ms", 2000)),
-       .onError = [&](std::string_view kind) { metrics.dbError(kind); }});
-  storage_pg::PgAccountStore accounts(pool);
+  auto pool = service::openDatabase(cfg, "auth", storage_pg::authMigrations(), metrics);
+  storage_pg::PgAccountStore accounts(*pool);
   SystemClock clock;
   auth::AuthLogic logic(accounts, clock, authConfig(cfg));
 
@@ -112,7 +102,7 @@ int main(int argc, char** argv) try {
                                          .defaultOpsPort = 9101,
                                          .services = {&service},
                                          .registry = registry,
-                                         .ready = [&] { return pool.healthy(); }});
+                                         .ready = [&] { return pool->healthy(); }});
 } catch (const std::exception& e) {
   xmpp::runtime::logError("fatal", {{"error", e.what()}});
   return 1;

@@ -2,6 +2,7 @@
 
 #include "c2s_session.hpp"
 #include "network.hpp"
+#include "tls_engine.hpp"
 #include "xmpp/runtime/runtime.hpp"
 
 namespace xmpp::gateway {
@@ -43,14 +44,14 @@ void Connection::start() {
     options_.metrics->connectionsAccepted.Increment();
     (directTls_ ? options_.metrics->connectionsTls : options_.metrics->connectionsTcp).Increment();
   }
+  runtime::logDebug(
+      "connection accepted",
+      {{"conn", sessionId_}, {"remote", remote_}, {"transport", directTls_ ? "tls" : "tcp"}});
   asio::dispatch(strand_, [self] {
     self->armTimer();
-    if (self->directTls_) {
-      self->tls_.emplace(std::move(self->socket_), *self->tlsContext_);
-      self->handshake();
-    } else {
-      self->read();
-    }
+    if (self->directTls_)
+      self->tls_ = std::make_unique<TlsEngine>(self->tlsContext_->native_handle());
+    self->read();
   });
 }
 
@@ -61,12 +62,10 @@ void Connection::read() {
   auto self = shared_from_this();
   auto handler =
       asio::bind_executor(strand_, [self](const error_code& ec, size_t n) { self->onRead(ec, n); });
-  if (tls_) {
-    tls_->async_read_some(asio::buffer(readBuf_), std::move(handler));
-  } else {
-    socket_.async_read_some(asio::buffer(readBuf_), std::move(handler));
-  }
+  socket_.async_read_some(asio::buffer(readBuf_), std::move(handler));
 }
+
+bool Connection::secure() const { return tls_ != nullptr && tls_->handshakeDone(); }
 
 void Connection::onRead(const error_code& ec, size_t n) {
   if (closed_) return;
@@ -76,9 +75,22 @@ void Connection::onRead(const error_code& ec, size_t n) {
   }
   heardSinceTimer_ = true;
   pinged_ = false;
-  session_->onBytes(std::string_view(readBuf_.data(), n));
+  const std::string_view data(readBuf_.data(), n);
+  if (!tls_) {
+    session_->onBytes(data);
+  } else {
+    const bool wasDone = tls_->handshakeDone();
+    std::string plain;
+    const bool ok = tls_->receive(data, plain);
+    queueTlsOutput();  // handshake records, alerts
+    if (!ok) {
+      close();
+      return;
+    }
+    if (!wasDone && tls_->handshakeDone() && !directTls_) session_->onTlsEstablished();
+    if (!plain.empty() && !closed_) session_->onBytes(plain);
+  }
   if (closed_ || closing_) return;
-  if (tlsRequested_) return;  // the handshake starts once <proceed/> is written
   read();
 }
 
@@ -86,6 +98,25 @@ void Connection::onRead(const error_code& ec, size_t n) {
 
 void Connection::write(std::string bytes) {
   if (closed_ || bytes.empty()) return;
+  if (tls_) {
+    if (!tls_->send(bytes)) {
+      close();
+      return;
+    }
+    bytes.clear();
+    tls_->takeOutput(bytes);
+    if (bytes.empty()) return;  // held until the handshake is done
+  }
+  enqueue(std::move(bytes));
+}
+
+void Connection::queueTlsOutput() {
+  std::string out;
+  tls_->takeOutput(out);
+  if (!out.empty()) enqueue(std::move(out));
+}
+
+void Connection::enqueue(std::string bytes) {
   if (queuedBytes_ + bytes.size() > options_.maxSendQueueBytes && !closing_) {
     // A slow reader: stop here; what is queued and this delivery take the offline path.
     Pending p{std::move(bytes), {}};
@@ -116,12 +147,7 @@ void Connection::flush() {
   auto self = shared_from_this();
   auto handler = asio::bind_executor(
       strand_, [self](const error_code& ec, size_t n) { self->onWritten(ec, n); });
-  const std::string& front = queue_.front().bytes;
-  if (tls_) {
-    asio::async_write(*tls_, asio::buffer(front), std::move(handler));
-  } else {
-    asio::async_write(socket_, asio::buffer(front), std::move(handler));
-  }
+  asio::async_write(socket_, asio::buffer(queue_.front().bytes), std::move(handler));
 }
 
 void Connection::onWritten(const error_code& ec, size_t) {
@@ -140,12 +166,6 @@ void Connection::onWritten(const error_code& ec, size_t) {
     flush();
     return;
   }
-  if (tlsRequested_ && !tls_) {
-    // <proceed/> is on the wire: upgrade.
-    tls_.emplace(std::move(socket_), *tlsContext_);
-    handshake();
-    return;
-  }
   if (closing_) teardown();
 }
 
@@ -156,32 +176,18 @@ void Connection::startTls() {
     close();
     return;
   }
-  tlsRequested_ = true;
-  if (queue_.empty() && !writing_) {
-    tls_.emplace(std::move(socket_), *tlsContext_);
-    handshake();
-  }
-}
-
-void Connection::handshake() {
-  auto self = shared_from_this();
-  tls_->async_handshake(asio::ssl::stream_base::server,
-                        asio::bind_executor(strand_, [self](const error_code& ec) {
-                          if (self->closed_) return;
-                          if (ec) {
-                            self->teardown();
-                            return;
-                          }
-                          self->tlsRequested_ = false;
-                          if (!self->directTls_) self->session_->onTlsEstablished();
-                          self->read();
-                        }));
+  // <proceed/> is already queued in clear; everything the client sends from now on is TLS.
+  tls_ = std::make_unique<TlsEngine>(tlsContext_->native_handle());
 }
 
 // ---- closing ----
 
 void Connection::close() {
   if (closed_) return;
+  if (tls_ && !closing_) {
+    tls_->shutdown();  // close_notify, flushed with the rest
+    queueTlsOutput();
+  }
   closing_ = true;
   if (queue_.empty() && !writing_) teardown();
 }
@@ -207,18 +213,19 @@ void Connection::teardown() {
   timer_.cancel();
   reportUnwritten();
   registry_.remove(sessionId_);
+  runtime::logInfo("connection closed",
+                   {{"conn", sessionId_},
+                    {"remote", remote_},
+                    {"jid", session_ && session_->bound() ? session_->fullJid() : "-"},
+                    {"overflow", overflowed_ ? "yes" : "no"}});
   if (options_.metrics != nullptr) {
     (directTls_ ? options_.metrics->connectionsTls : options_.metrics->connectionsTcp).Decrement();
   }
   if (session_) session_->onTransportClosed();
   error_code ignored;
-  if (tls_) {
-    tls_->lowest_layer().shutdown(tcp::socket::shutdown_both, ignored);
-    tls_->lowest_layer().close(ignored);
-  } else {
-    socket_.shutdown(tcp::socket::shutdown_both, ignored);
-    socket_.close(ignored);
-  }
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  tls_.reset();
 }
 
 // ---- from the router ----

@@ -19,6 +19,7 @@ namespace xmpp::gateway {
 
 class C2sSession;
 class SessionRegistry;
+class TlsEngine;
 struct GatewayMetrics;
 
 struct ConnectionOptions {
@@ -32,7 +33,6 @@ struct ConnectionOptions {
 class Connection : public Transport, public std::enable_shared_from_this<Connection> {
  public:
   using tcp = boost::asio::ip::tcp;
-  using TlsStream = boost::asio::ssl::stream<tcp::socket>;
 
   /// Makes the connection's AuthClient (it posts answers onto this connection's strand).
   using AuthFactory = std::function<std::unique_ptr<AuthClient>(
@@ -54,7 +54,7 @@ class Connection : public Transport, public std::enable_shared_from_this<Connect
 
   // Transport (called by the session, on the strand)
   void write(std::string bytes) override;
-  bool secure() const override { return tls_.has_value(); }
+  bool secure() const override;
   void startTls() override;
   void close() override;
   std::string remoteAddress() const override { return remote_; }
@@ -70,9 +70,10 @@ class Connection : public Transport, public std::enable_shared_from_this<Connect
 
   void read();
   void onRead(const boost::system::error_code& ec, size_t n);
+  void enqueue(std::string bytes);
   void flush();
   void onWritten(const boost::system::error_code& ec, size_t n);
-  void handshake();
+  void queueTlsOutput();
   void armTimer();
   void onTimer();
   void teardown();
@@ -80,7 +81,7 @@ class Connection : public Transport, public std::enable_shared_from_this<Connect
 
   boost::asio::strand<boost::asio::any_io_executor> strand_;
   tcp::socket socket_;
-  std::optional<TlsStream> tls_;
+  std::unique_ptr<TlsEngine> tls_;  // after STARTTLS, or from the start on the TLS port
   boost::asio::ssl::context* tlsContext_;
   bool directTls_;
   boost::asio::steady_timer timer_;
@@ -99,7 +100,6 @@ class Connection : public Transport, public std::enable_shared_from_this<Connect
   std::deque<Pending> queue_;
   size_t queuedBytes_ = 0;
   bool writing_ = false;
-  bool tlsRequested_ = false;
   bool overflowed_ = false;
   bool closing_ = false;
   bool closed_ = false;

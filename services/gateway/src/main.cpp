@@ -58,6 +58,8 @@ std::unique_ptr<asio::ssl::context> makeTlsContext(const config::Config& cfg) {
   SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
   // Idle sessions keep no read/write buffers (~34 KiB each otherwise).
   SSL_CTX_set_mode(ctx->native_handle(), SSL_MODE_RELEASE_BUFFERS);
+  // No per-session entries in a server-side cache (resumption still works with tickets).
+  SSL_CTX_set_session_cache_mode(ctx->native_handle(), SSL_SESS_CACHE_OFF);
   ctx->use_certificate_chain_file(cert);
   ctx->use_private_key_file(key, asio::ssl::context::pem);
   return ctx;

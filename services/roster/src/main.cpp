@@ -7,6 +7,7 @@
 #include "roster_logic.hpp"
 #include "xmpp/config/config.hpp"
 #include "xmpp/runtime/runtime.hpp"
+#include "xmpp/service/database.hpp"
 #include "xmpp/service/grpc_host.hpp"
 #include "xmpp/storage_pg/pg_offline_store.hpp"
 #include "xmpp/storage_pg/pg_roster_store.hpp"
@@ -19,23 +20,12 @@ int main(int argc, char** argv) try {
   const auto cfg = config::Config::load(argc, argv);
   service::configureLogging(cfg, "roster");
 
-  const std::string dbUrl =
-      cfg.getSecret("db.url", "host=127.0.0.1 port=5432 user=xmpp dbname=xmpp connect_timeout=2");
-  const int applied =
-      storage_pg::migrateWithRetry(dbUrl, "roster", storage_pg::rosterMigrations(),
-                                   std::chrono::seconds(cfg.getInt("db.startup_timeout_s", 60)));
-  runtime::logInfo("schema ready", {{"applied", std::to_string(applied)}});
-
   auto registry = std::make_shared<prometheus::Registry>();
   observability::RpcMetrics metrics(*registry, "roster");
-  storage_pg::PgPool pool(
-      {.connectionString = dbUrl,
-       .size = static_cast<size_t>(cfg.getInt("db.pool_size", 8)),
-       .acquireTimeout = std::chrono::milliseconds(cfg.getInt("db.acquire_timeout_ms", 2000)),
-       .onError = [&](std::string_view kind) { metrics.dbError(kind); }});
-  storage_pg::PgRosterStore rosters(pool);
-  storage_pg::PgOfflineStore offline(pool);
-  storage_pg::PgVcardStore vcards(pool);
+  auto pool = service::openDatabase(cfg, "roster", storage_pg::rosterMigrations(), metrics);
+  storage_pg::PgRosterStore rosters(*pool);
+  storage_pg::PgOfflineStore offline(*pool);
+  storage_pg::PgVcardStore vcards(*pool);
 
   roster::RosterConfig rc;
   rc.maxItems = static_cast<size_t>(cfg.getInt("roster.max_items", 1000));
@@ -58,7 +48,7 @@ int main(int argc, char** argv) try {
                                          .defaultOpsPort = 9102,
                                          .services = {&service},
                                          .registry = registry,
-                                         .ready = [&] { return pool.healthy(); }});
+                                         .ready = [&] { return pool->healthy(); }});
 } catch (const std::exception& e) {
   xmpp::runtime::logError("fatal", {{"error", e.what()}});
   return 1;

@@ -1,26 +1,9 @@
 #include "roster_grpc_service.hpp"
 
+#include "xmpp/service/observed.hpp"
+
 namespace xmpp::roster {
 namespace {
-
-const char* codeName(grpc::StatusCode c) {
-  switch (c) {
-    case grpc::OK:
-      return "OK";
-    case grpc::INVALID_ARGUMENT:
-      return "INVALID_ARGUMENT";
-    case grpc::NOT_FOUND:
-      return "NOT_FOUND";
-    case grpc::FAILED_PRECONDITION:
-      return "FAILED_PRECONDITION";
-    case grpc::UNAVAILABLE:
-      return "UNAVAILABLE";
-    case grpc::INTERNAL:
-      return "INTERNAL";
-    default:
-      return "OTHER";
-  }
-}
 
 stanza::RosterItem fromProto(const v1::RosterItem& in) {
   stanza::RosterItem out;
@@ -90,17 +73,9 @@ grpc::Status toStatus(RosterError e) {
   return {grpc::INTERNAL, "internal-server-error"};
 }
 
-template <class F>
-grpc::Status RosterGrpcService::observed(const char* method, F&& f) {
-  observability::RpcMetrics::Timer timer(metrics_, method);
-  grpc::Status status = f();
-  timer.done(codeName(status.error_code()));
-  return status;
-}
-
 grpc::Status RosterGrpcService::GetRoster(grpc::ServerContext*, const v1::GetRosterRequest* req,
                                           v1::GetRosterResponse* res) {
-  return observed("GetRoster", [&] {
+  return service::observed(metrics_, "GetRoster", [&] {
     std::optional<std::string_view> ver;
     if (req->has_version()) ver = req->version();
     auto r = logic_.getRoster(req->user(), ver);
@@ -114,7 +89,7 @@ grpc::Status RosterGrpcService::GetRoster(grpc::ServerContext*, const v1::GetRos
 
 grpc::Status RosterGrpcService::SetItem(grpc::ServerContext*, const v1::SetItemRequest* req,
                                         v1::RosterEffects* res) {
-  return observed("SetItem", [&] {
+  return service::observed(metrics_, "SetItem", [&] {
     auto r = req->item().subscription() == "remove"
                  ? logic_.removeItem(req->user(), req->item().jid())
                  : logic_.setItem(req->user(), fromProto(req->item()));
@@ -126,7 +101,7 @@ grpc::Status RosterGrpcService::SetItem(grpc::ServerContext*, const v1::SetItemR
 
 grpc::Status RosterGrpcService::RemoveItem(grpc::ServerContext*, const v1::RemoveItemRequest* req,
                                            v1::RosterEffects* res) {
-  return observed("RemoveItem", [&] {
+  return service::observed(metrics_, "RemoveItem", [&] {
     auto r = logic_.removeItem(req->user(), req->contact());
     if (!r) return toStatus(r.error());
     fillChange(*r, *res);
@@ -137,7 +112,7 @@ grpc::Status RosterGrpcService::RemoveItem(grpc::ServerContext*, const v1::Remov
 grpc::Status RosterGrpcService::ProcessSubscription(grpc::ServerContext*,
                                                     const v1::SubscriptionRequest* req,
                                                     v1::SubscriptionResponse* res) {
-  return observed("ProcessSubscription", [&] {
+  return service::observed(metrics_, "ProcessSubscription", [&] {
     auto type = parseType(req->type());
     if (!type) return toStatus(RosterError::kBadRequest);
     const std::string bytes = req->has_stanza() ? req->stanza().SerializeAsString() : "";
@@ -160,7 +135,7 @@ grpc::Status RosterGrpcService::ProcessSubscription(grpc::ServerContext*,
 
 grpc::Status RosterGrpcService::PresenceTargets(grpc::ServerContext*, const v1::UserRequest* req,
                                                 v1::PresenceTargetsResponse* res) {
-  return observed("PresenceTargets", [&] {
+  return service::observed(metrics_, "PresenceTargets", [&] {
     auto r = logic_.presenceTargets(req->user());
     if (!r) return toStatus(r.error());
     for (auto& j : r->probe) res->add_probe(j);
@@ -172,7 +147,7 @@ grpc::Status RosterGrpcService::PresenceTargets(grpc::ServerContext*, const v1::
 grpc::Status RosterGrpcService::PendingSubscriptions(grpc::ServerContext*,
                                                      const v1::UserRequest* req,
                                                      v1::PendingSubscriptionsResponse* res) {
-  return observed("PendingSubscriptions", [&] {
+  return service::observed(metrics_, "PendingSubscriptions", [&] {
     auto r = logic_.pendingInbound(req->user());
     if (!r) return toStatus(r.error());
     for (auto& s : *r) *res->add_stanzas() = std::move(s);
@@ -183,7 +158,7 @@ grpc::Status RosterGrpcService::PendingSubscriptions(grpc::ServerContext*,
 grpc::Status RosterGrpcService::StoreOffline(grpc::ServerContext*,
                                              const v1::StoreOfflineRequest* req,
                                              v1::StoreOfflineResponse* res) {
-  return observed("StoreOffline", [&] {
+  return service::observed(metrics_, "StoreOffline", [&] {
     auto r = logic_.storeOffline(req->user(), req->stanza().SerializeAsString());
     if (!r) return toStatus(r.error());
     switch (*r) {
@@ -207,7 +182,7 @@ grpc::Status RosterGrpcService::StoreOffline(grpc::ServerContext*,
 grpc::Status RosterGrpcService::FetchOffline(grpc::ServerContext*,
                                              const v1::FetchOfflineRequest* req,
                                              v1::FetchOfflineResponse* res) {
-  return observed("FetchOffline", [&] {
+  return service::observed(metrics_, "FetchOffline", [&] {
     auto r = logic_.fetchOffline(req->user());
     if (!r) return toStatus(r.error());
     // Stored bytes that no longer decode can never be delivered: drop them now.
@@ -225,7 +200,7 @@ grpc::Status RosterGrpcService::FetchOffline(grpc::ServerContext*,
 
 grpc::Status RosterGrpcService::AckOffline(grpc::ServerContext*, const v1::AckOfflineRequest* req,
                                            v1::RosterEmpty*) {
-  return observed("AckOffline", [&] {
+  return service::observed(metrics_, "AckOffline", [&] {
     auto r = logic_.ackOffline(req->user(), {req->ids().begin(), req->ids().end()});
     if (r) onOffline_("delivered", *r);
     return r ? grpc::Status::OK : toStatus(r.error());
@@ -234,7 +209,7 @@ grpc::Status RosterGrpcService::AckOffline(grpc::ServerContext*, const v1::AckOf
 
 grpc::Status RosterGrpcService::GetVcard(grpc::ServerContext*, const v1::VcardRequest* req,
                                          v1::VcardResponse* res) {
-  return observed("GetVcard", [&] {
+  return service::observed(metrics_, "GetVcard", [&] {
     auto r = logic_.getVcard(req->user());
     if (!r) {
       if (r.error() == RosterError::kItemNotFound) return grpc::Status::OK;  // found = false
@@ -248,7 +223,7 @@ grpc::Status RosterGrpcService::GetVcard(grpc::ServerContext*, const v1::VcardRe
 
 grpc::Status RosterGrpcService::SetVcard(grpc::ServerContext*, const v1::SetVcardRequest* req,
                                          v1::RosterEmpty*) {
-  return observed("SetVcard", [&] {
+  return service::observed(metrics_, "SetVcard", [&] {
     auto r = logic_.setVcard(req->user(), req->vcard().SerializeAsString());
     return r ? grpc::Status::OK : toStatus(r.error());
   });
@@ -256,7 +231,7 @@ grpc::Status RosterGrpcService::SetVcard(grpc::ServerContext*, const v1::SetVcar
 
 grpc::Status RosterGrpcService::DeleteUserData(grpc::ServerContext*, const v1::UserRequest* req,
                                                v1::RosterEffects* res) {
-  return observed("DeleteUserData", [&] {
+  return service::observed(metrics_, "DeleteUserData", [&] {
     auto r = logic_.deleteUserData(req->user());
     if (!r) return toStatus(r.error());
     for (auto& s : r->routeToContacts) *res->add_route() = std::move(s);

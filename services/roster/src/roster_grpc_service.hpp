@@ -49,9 +49,6 @@ class RosterGrpcService final : public v1::Roster::Service {
                               v1::RosterEffects*) override;
 
  private:
-  template <class F>
-  grpc::Status observed(const char* method, F&& f);
-
   RosterLogic& logic_;
   observability::RpcMetrics& metrics_;
   OfflineHook onOffline_;

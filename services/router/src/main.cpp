@@ -56,6 +56,7 @@ int main(int argc, char** argv) try {
       std::chrono::seconds(cfg.getInt("router.gateway_ttl_s", 5)),
       std::chrono::milliseconds(cfg.getInt("router.sweep_interval_ms", 1000)));
   service.onGatewayHello([&] { liveness.wake(); });
+  service.onGatewayStreamClosed([&](const std::string& id) { liveness.streamClosed(id); });
 
   return service::serveUntilSignal(cfg, {.name = "router",
                                          .defaultListen = "127.0.0.1:50053",

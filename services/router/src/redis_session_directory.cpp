@@ -202,10 +202,29 @@ Expected<std::vector<std::string>, StoreError> RedisSessionDirectory::deadGatewa
   });
 }
 
+storage::StoreStatus RedisSessionDirectory::expireSoon(const std::string& gatewayId,
+                                                       std::chrono::seconds ttl) {
+  return pool_.run([&](RedisConnection& c) -> storage::StoreStatus {
+    const std::string key = "xmpp:gw:" + gatewayId, ttlText = std::to_string(ttl.count());
+    auto r = c.command({"EXPIRE", key, ttlText});
+    if (!r) return unexpected(r.error());
+    return std::monostate{};
+  });
+}
+
+storage::StoreStatus RedisSessionDirectory::releaseClaim(const std::string& gatewayId) {
+  return pool_.run([&](RedisConnection& c) -> storage::StoreStatus {
+    const std::string key = "xmpp:gwclean:" + gatewayId;
+    auto r = c.command({"DEL", key});
+    if (!r) return unexpected(r.error());
+    return std::monostate{};
+  });
+}
+
 Expected<bool, StoreError> RedisSessionDirectory::claimCleanup(const std::string& gatewayId) {
   return pool_.run([&](RedisConnection& c) -> Expected<bool, StoreError> {
     const std::string key = "xmpp:gwclean:" + gatewayId;
-    auto r = c.command({"SET", key, "1", "NX", "EX", "60"});
+    auto r = c.command({"SET", key, "1", "NX", "EX", "30"});
     if (!r) return unexpected(r.error());
     return (*r)->type == REDIS_REPLY_STATUS;  // "OK"; nil when someone else holds it
   });

@@ -39,8 +39,12 @@ class RedisSessionDirectory final : public SessionDirectory {
   storage::StoreStatus heartbeat(const std::string& gatewayId, std::chrono::seconds ttl);
   /// Known gateways whose heartbeat key has expired.
   Expected<std::vector<std::string>, storage::StoreError> deadGateways();
-  /// True for exactly one caller per dead gateway (until the claim expires).
+  /// Shortens a gateway's heartbeat TTL (its stream to this router closed): if it is alive
+  /// elsewhere, its other streams refresh it; if it died, it is found dead sooner.
+  storage::StoreStatus expireSoon(const std::string& gatewayId, std::chrono::seconds ttl);
+  /// True for exactly one caller per dead gateway (until the claim expires or is released).
   Expected<bool, storage::StoreError> claimCleanup(const std::string& gatewayId);
+  storage::StoreStatus releaseClaim(const std::string& gatewayId);
   /// The sessions still bound to a gateway.
   Expected<std::vector<v1::SessionInfo>, storage::StoreError> sessionsOfGateway(
       const std::string& gatewayId);

@@ -1,5 +1,7 @@
 #include "router_server.hpp"
 
+#include <algorithm>
+
 #include "redis_session_directory.hpp"
 #include "router_core.hpp"
 #include "xmpp/runtime/runtime.hpp"
@@ -76,8 +78,13 @@ std::string bareOf(const std::string& jid) {
 class GatewayStream final : public grpc::ServerBidiReactor<v1::GatewayBatch, v1::RouterBatch> {
  public:
   GatewayStream(RouterCore& core, KeyedWorkers& workers, GatewayHub& hub, RouterMetrics& metrics,
-                std::function<void()> onHello)
-      : core_(core), workers_(workers), hub_(hub), metrics_(metrics), onHello_(std::move(onHello)) {
+                std::function<void()> onHello, std::function<void(const std::string&)> onClosed)
+      : core_(core),
+        workers_(workers),
+        hub_(hub),
+        metrics_(metrics),
+        onHello_(std::move(onHello)),
+        onClosed_(std::move(onClosed)) {
     StartRead(&in_);
   }
 
@@ -114,6 +121,7 @@ class GatewayStream final : public grpc::ServerBidiReactor<v1::GatewayBatch, v1:
       hub_.detach(gatewayId_, outbox_);
       outbox_->streamGone();
       runtime::logInfo("gateway stream closed", {{"gateway", gatewayId_}});
+      onClosed_(gatewayId_);
     }
     delete this;
   }
@@ -194,6 +202,7 @@ class GatewayStream final : public grpc::ServerBidiReactor<v1::GatewayBatch, v1:
   GatewayHub& hub_;
   RouterMetrics& metrics_;
   std::function<void()> onHello_;
+  std::function<void(const std::string&)> onClosed_;
   v1::GatewayBatch in_;
   std::string gatewayId_;
   std::shared_ptr<Outbox> outbox_;
@@ -201,7 +210,7 @@ class GatewayStream final : public grpc::ServerBidiReactor<v1::GatewayBatch, v1:
 
 grpc::ServerBidiReactor<v1::GatewayBatch, v1::RouterBatch>* RouterService::Connect(
     grpc::CallbackServerContext*) {
-  return new GatewayStream(core_, workers_, hub_, metrics_, onHello_);
+  return new GatewayStream(core_, workers_, hub_, metrics_, onHello_, onClosed_);
 }
 
 // ---- Outbox ----
@@ -358,6 +367,15 @@ void GatewayLiveness::wake() {
   cv_.notify_one();
 }
 
+void GatewayLiveness::streamClosed(const std::string& gatewayId) {
+  {
+    std::lock_guard lock(mu_);
+    closed_.push_back(gatewayId);
+    woken_ = true;
+  }
+  cv_.notify_one();
+}
+
 void GatewayLiveness::loop() {
   std::unique_lock lock(mu_);
   while (!stop_) {
@@ -370,17 +388,31 @@ void GatewayLiveness::loop() {
 }
 
 void GatewayLiveness::tick() {
+  std::vector<std::string> closed;
+  {
+    std::lock_guard lock(mu_);
+    closed.swap(closed_);
+  }
   const auto connected = hub_.connected();
   metrics_.gateways.Set(static_cast<double>(connected.size()));
   metrics_.queued.Set(static_cast<double>(workers_.queued()));
   for (const auto& id : connected) (void)directory_.heartbeat(id, ttl_);
+  for (const auto& id : closed) {
+    // Not reconnected meanwhile: let its heartbeat lapse sooner (2 s, or what is left).
+    if (std::find(connected.begin(), connected.end(), id) == connected.end()) {
+      (void)directory_.expireSoon(id, std::min(ttl_, std::chrono::seconds(2)));
+    }
+  }
   auto dead = directory_.deadGateways();
   if (!dead) return;
   for (const auto& id : *dead) {
     auto claimed = directory_.claimCleanup(id);
     if (!claimed || !*claimed) continue;  // another router does it
     auto sessions = directory_.sessionsOfGateway(id);
-    if (!sessions) continue;
+    if (!sessions) {
+      (void)directory_.releaseClaim(id);  // try again at the next tick
+      continue;
+    }
     runtime::logWarn("gateway dead, cleaning up",
                      {{"gateway", id}, {"sessions", std::to_string(sessions->size())}});
     metrics_.gatewaysCleanedUp.Increment();

@@ -100,11 +100,16 @@ class RouterService final : public v1::Router::CallbackService {
       : core_(core), workers_(workers), hub_(hub), metrics_(metrics) {}
   grpc::ServerBidiReactor<v1::GatewayBatch, v1::RouterBatch>* Connect(
       grpc::CallbackServerContext* context) override;
-  /// Called (on a reactor thread: must not block) when a gateway says hello.
+  /// Called (on a reactor thread: must not block) when a gateway says hello, and when its
+  /// stream ends, with the gateway id.
   void onGatewayHello(std::function<void()> f) { onHello_ = std::move(f); }
+  void onGatewayStreamClosed(std::function<void(const std::string&)> f) {
+    onClosed_ = std::move(f);
+  }
 
  private:
   std::function<void()> onHello_ = [] {};
+  std::function<void(const std::string&)> onClosed_ = [](const std::string&) {};
   RouterCore& core_;
   KeyedWorkers& workers_;
   GatewayHub& hub_;
@@ -121,6 +126,8 @@ class GatewayLiveness {
   /// Runs a tick now: a new gateway is registered in Redis at once, so that even one that
   /// dies within its first second is known, and found dead.
   void wake();
+  /// A gateway's stream to this router ended (reactor thread: only queues).
+  void streamClosed(const std::string& gatewayId);
 
  private:
   void loop();
@@ -136,6 +143,7 @@ class GatewayLiveness {
   std::condition_variable cv_;
   bool stop_ = false;
   bool woken_ = false;
+  std::vector<std::string> closed_;  // gateways whose stream ended since the last tick
   std::thread thread_;
 };
 

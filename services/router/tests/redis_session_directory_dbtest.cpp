@@ -106,6 +106,19 @@ TEST_F(RedisDirectoryTest, DeadGatewayIsCleanedUpExactlyOnce) {
   EXPECT_TRUE(dir_.deadGateways()->empty());
 }
 
+TEST_F(RedisDirectoryTest, ClosedStreamShortensTheHeartbeatAndClaimsCanBeReleased) {
+  ASSERT_TRUE(dir_.heartbeat("gw-x", std::chrono::seconds(60)));
+  ASSERT_TRUE(dir_.expireSoon("gw-x", std::chrono::seconds(1)));
+  ASSERT_TRUE(testing::eventually([&] {
+    auto dead = dir_.deadGateways();
+    return dead && *dead == std::vector<std::string>{"gw-x"};
+  }));
+  EXPECT_TRUE(*dir_.claimCleanup("gw-x"));
+  EXPECT_FALSE(*dir_.claimCleanup("gw-x"));
+  ASSERT_TRUE(dir_.releaseClaim("gw-x"));  // a failed cleanup lets the next tick retry
+  EXPECT_TRUE(*dir_.claimCleanup("gw-x"));
+}
+
 TEST(RedisDirectoryDown, FailsFastAsUnavailable) {
   storage_redis::RedisOptions o;
   o.port = 1;  // nothing listens there
