@@ -48,11 +48,15 @@ KeyedWorkers::~KeyedWorkers() {
 
 void KeyedWorkers::post(std::string_view key, std::function<void()> task) {
   Worker& w = *workers_[std::hash<std::string_view>{}(key) % workers_.size()];
+  bool wasEmpty;
   {
     std::lock_guard lock(w.mu);
+    wasEmpty = w.queue.empty();
     w.queue.push_back(std::move(task));
   }
-  w.cv.notify_one();
+  // A busy worker drains its queue without waiting: wake it only when it may be asleep
+  // (one futex call per burst instead of per event).
+  if (wasEmpty) w.cv.notify_one();
 }
 
 size_t KeyedWorkers::queued() const {
