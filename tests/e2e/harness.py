@@ -147,6 +147,9 @@ async def login(cluster, jid, password, gateway=0, mech=None, presence=True, pri
         raise AssertionError("login failed for " + jid)
     if presence:
         c.send_presence(ppriority=priority)
+        # The answer to a ping is routed after this session's bind and presence (one ordered
+        # path per bare JID): once it is back, the router knows the session.
+        await c.plugin["xep_0199"].ping(jid=DOMAIN, timeout=20)
     return c
 
 
@@ -239,6 +242,13 @@ class RawClient:
         self.jid = re.search(r"<jid>([^<]+)</jid>", text).group(1)
         self.clear()
         return self.jid
+
+    def sync(self):
+        """A ping round trip to the server: everything this session sent before (bind,
+        presence) has been processed by the router when the answer is back."""
+        self.send("<iq type='get' id='sync1'><ping xmlns='urn:xmpp:ping'/></iq>")
+        self.read_until(r"sync1")
+        self.clear()
 
     def close(self):
         try:

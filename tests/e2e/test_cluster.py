@@ -159,6 +159,7 @@ class ClusterTest(unittest.TestCase):
         c.login(user, user + "-pw" if user not in ("test", "hxw") else
                 {"test": "test", "hxw": "1"}[user], resource)
         c.send("<presence/>")
+        c.sync()
         return c
 
     def test_si_file_transfer_iq_round_trip_between_full_jids(self):
