@@ -1,6 +1,7 @@
 // xmpp-router: the session directory in Redis, RFC 6121 delivery, presence, server iqs.
 // Wiring only: the logic is RouterCore; the streams, workers and liveness are router_server.
 
+#include "caching_session_directory.hpp"
 #include "grpc_clients.hpp"
 #include "redis_session_directory.hpp"
 #include "router_core.hpp"
@@ -47,7 +48,16 @@ int main(int argc, char** argv) try {
   router::RouterConfig rc;
   rc.domain = cfg.getString("xmpp.domain", "localhost");
   router::GatewayHub hub;
-  router::RouterCore core(directory, roster, accounts, hub, rc);
+  // Routing reads sessions through a cache invalidated over Redis pub/sub (no round trip per
+  // stanza); gateway liveness works on Redis directly.
+  router::CachingSessionDirectory cached(
+      directory, redisOptions,
+      {.maxAge = std::chrono::milliseconds(cfg.getInt("router.cache_max_age_ms", 30'000)),
+       .maxEntries = static_cast<size_t>(cfg.getInt("router.cache_max_entries", 200'000))});
+  const bool useCache = cfg.getBool("router.session_cache", true);
+  router::SessionDirectory& sessions =
+      useCache ? static_cast<router::SessionDirectory&>(cached) : directory;
+  router::RouterCore core(sessions, roster, accounts, hub, rc);
   router::RouterMetrics metrics(*registry);
   router::KeyedWorkers workers(static_cast<size_t>(cfg.getInt("router.workers", 2)));
   router::RouterService service(core, workers, hub, metrics);

@@ -47,6 +47,7 @@ end
 const std::string kBindScript = std::string(kSidOf) + R"lua(
 local old = redis.call('HGET', KEYS[1], ARGV[1])
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('PUBLISH', 'xmpp:inv', ARGV[5])
 redis.call('SADD', KEYS[2], ARGV[3] .. ARGV[4])
 if old then
   local gw, sid = parts(old)
@@ -62,6 +63,7 @@ if not cur then return 0 end
 local gw, sid = parts(cur)
 if sid ~= ARGV[3] then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('PUBLISH', 'xmpp:inv', ARGV[4])
 return 1
 )lua";
 
@@ -72,6 +74,7 @@ local gw, sid = parts(cur)
 if sid ~= ARGV[2] then return 0 end
 redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('SREM', 'xmpp:gwsess:' .. gw, ARGV[3] .. sid)
+redis.call('PUBLISH', 'xmpp:inv', ARGV[4])
 return 1
 )lua";
 
@@ -135,8 +138,8 @@ Expected<std::optional<v1::SessionInfo>, StoreError> RedisSessionDirectory::bind
   return pool_.run([&](RedisConnection& c) -> Expected<std::optional<v1::SessionInfo>, StoreError> {
     const std::string key = sessKey(bareJid), gwKey = gwSessKey(session.gateway_id());
     const std::string value = encodeValue(session), prefix = memberPrefix(bareJid, resource);
-    auto r = c.command(
-        {"EVAL", kBindScript, "2", key, gwKey, resource, value, prefix, session.session_id()});
+    auto r = c.command({"EVAL", kBindScript, "2", key, gwKey, resource, value, prefix,
+                        session.session_id(), bareJid});
     if (!r) return unexpected(r.error());
     if ((*r)->type != REDIS_REPLY_STRING) return std::optional<v1::SessionInfo>{};
     v1::SessionInfo old;
@@ -153,7 +156,8 @@ storage::StoreStatus RedisSessionDirectory::update(const std::string& bareJid,
                                                    const v1::SessionInfo& session) {
   return pool_.run([&](RedisConnection& c) -> storage::StoreStatus {
     const std::string key = sessKey(bareJid), value = encodeValue(session);
-    auto r = c.command({"EVAL", kUpdateScript, "1", key, resource, value, session.session_id()});
+    auto r = c.command(
+        {"EVAL", kUpdateScript, "1", key, resource, value, session.session_id(), bareJid});
     if (!r) return unexpected(r.error());
     if ((*r)->integer == 0) return unexpected(StoreError::kNotFound);
     return std::monostate{};
@@ -165,7 +169,7 @@ Expected<bool, StoreError> RedisSessionDirectory::remove(const std::string& bare
                                                          const std::string& sessionId) {
   return pool_.run([&](RedisConnection& c) -> Expected<bool, StoreError> {
     const std::string key = sessKey(bareJid), prefix = memberPrefix(bareJid, resource);
-    auto r = c.command({"EVAL", kRemoveScript, "1", key, resource, sessionId, prefix});
+    auto r = c.command({"EVAL", kRemoveScript, "1", key, resource, sessionId, prefix, bareJid});
     if (!r) return unexpected(r.error());
     return (*r)->integer == 1;
   });

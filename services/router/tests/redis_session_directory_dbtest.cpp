@@ -2,6 +2,8 @@
 
 #include "redis_session_directory.hpp"
 
+#include "caching_session_directory.hpp"
+
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -117,6 +119,45 @@ TEST_F(RedisDirectoryTest, ClosedStreamShortensTheHeartbeatAndClaimsCanBeRelease
   EXPECT_FALSE(*dir_.claimCleanup("gw-x"));
   ASSERT_TRUE(dir_.releaseClaim("gw-x"));  // a failed cleanup lets the next tick retry
   EXPECT_TRUE(*dir_.claimCleanup("gw-x"));
+}
+
+TEST_F(RedisDirectoryTest, CacheServesRepeatsAndSeesOtherRoutersChanges) {
+  // Router A reads through its cache; router B writes to the same Redis directly.
+  CachingSessionDirectory cached(dir_, storage_redis::parseRedisAddress(redis_.address()), {});
+  storage_redis::RedisPool otherPool{storage_redis::parseRedisAddress(redis_.address())};
+  RedisSessionDirectory other(otherPool);
+  ASSERT_TRUE(testing::eventually([&] { return cached.active(); }));
+
+  ASSERT_TRUE(other.bind("d@x", "r1", session("gw1", "gw1/1", "d@x/r1")));
+  ASSERT_EQ(cached.sessions("d@x")->size(), 1u);
+  // The bind's own invalidation may still be in flight and evict that first fill (a
+  // harmless extra miss): wait until a read is served from the cache.
+  ASSERT_TRUE(testing::eventually([&] {
+    const auto m = cached.misses();
+    return cached.sessions("d@x").has_value() && cached.misses() == m;
+  }));
+  const auto missesAfterFill = cached.misses();
+  const auto hitsBefore = cached.hits();
+  for (int i = 0; i < 10; ++i) ASSERT_EQ(cached.sessions("d@x")->size(), 1u);
+  EXPECT_EQ(cached.misses(), missesAfterFill);  // served from the cache
+  EXPECT_EQ(cached.hits(), hitsBefore + 10);
+
+  // Another router's change reaches this cache through the invalidation channel.
+  ASSERT_TRUE(other.bind("d@x", "r2", session("gw2", "gw2/1", "d@x/r2")));
+  EXPECT_TRUE(testing::eventually([&] { return cached.sessions("d@x")->size() == 2u; }));
+  ASSERT_TRUE(*other.remove("d@x", "r1", "gw1/1"));
+  EXPECT_TRUE(testing::eventually([&] { return cached.sessions("d@x")->size() == 1u; }));
+
+  // Its own changes are visible at once, without waiting for the channel.
+  ASSERT_TRUE(cached.bind("d@x", "r3", session("gw1", "gw1/3", "d@x/r3")));
+  EXPECT_EQ(cached.sessions("d@x")->size(), 2u);
+
+  // Fan-out reads mix hits and one round trip for the misses.
+  ASSERT_TRUE(other.bind("e@x", "r", session("gw1", "gw1/9", "e@x/r")));
+  auto all = cached.sessionsOf({"d@x", "e@x", "nobody@x"});
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->size(), 2u);
+  EXPECT_EQ(all->at("e@x").at("r").session_id(), "gw1/9");
 }
 
 TEST(RedisDirectoryDown, FailsFastAsUnavailable) {
