@@ -53,10 +53,15 @@ DB_URL="host=127.0.0.1 port=$PG_PORT user=xmpp dbname=xmpp connect_timeout=2"
 
 log() { echo "cluster: $*"; }
 
-wait_for_line() {  # file pattern seconds
+wait_for_line() {  # file pattern seconds [pidfile]: fails early when that process has died
   local deadline=$((SECONDS + $3))
   while [ $SECONDS -lt $deadline ]; do
     grep -q "$2" "$1" 2>/dev/null && return 0
+    if [ -n "${4:-}" ] && ! kill -0 "$(cat "$4" 2>/dev/null)" 2>/dev/null; then
+      echo "cluster: $(basename "$1" .log) exited before '$2'" >&2
+      tail -20 "$1" >&2 || true
+      return 1
+    fi
     sleep 0.1
   done
   echo "cluster: timed out waiting for '$2' in $1" >&2
@@ -116,6 +121,8 @@ start_all() {
     [ "$(redis-cli -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ] && break
     sleep 0.1
   done
+  [ "$(redis-cli -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ] ||
+    { echo "cluster: redis did not start on port $REDIS_PORT" >&2; tail -5 "$DATA/redis.log" >&2; return 1; }
 
   common=(--xmpp.domain="$DOMAIN")
   # shellcheck disable=SC2086
@@ -131,9 +138,9 @@ start_all() {
     --redis.address="127.0.0.1:$REDIS_PORT" --roster.address="127.0.0.1:$ROSTER_PORT" \
     --auth.address="127.0.0.1:$AUTH_PORT" --router.listen="127.0.0.1:$ROUTER_PORT" \
     --ops.port=$((OPS + 2)) ${XMPP_ROUTER_ARGS:-}
-  wait_for_line "$DATA/roster.log" "listening" 60
-  wait_for_line "$DATA/auth.log" "listening" 60
-  wait_for_line "$DATA/router.log" "listening" 60
+  wait_for_line "$DATA/roster.log" "listening" 60 "$DATA/roster.pid"
+  wait_for_line "$DATA/auth.log" "listening" 60 "$DATA/auth.pid"
+  wait_for_line "$DATA/router.log" "listening" 60 "$DATA/router.pid"
   for i in $(seq 0 $((GATEWAYS - 1))); do
     # shellcheck disable=SC2086
     spawn "gateway-$i" "$BUILD/services/gateway/xmpp-gateway" "${common[@]}" \
@@ -144,11 +151,16 @@ start_all() {
       --ops.port=$((OPS + 3 + i)) ${XMPP_GATEWAY_ARGS:-}
   done
   for i in $(seq 0 $((GATEWAYS - 1))); do
-    wait_for_line "$DATA/gateway-$i.log" "listening" 60
-    for _ in $(seq 1 100); do  # ready: connected to the router
-      [ "$(curl -s -o /dev/null -w '%{http_code}' "127.0.0.1:$((OPS + 3 + i))/readyz")" = 200 ] && break
+    wait_for_line "$DATA/gateway-$i.log" "listening" 60 "$DATA/gateway-$i.pid"
+    ready=0
+    for _ in $(seq 1 200); do  # ready: connected to the router
+      if [ "$(curl -s -o /dev/null -w '%{http_code}' "127.0.0.1:$((OPS + 3 + i))/readyz")" = 200 ]; then
+        ready=1
+        break
+      fi
       sleep 0.1
     done
+    [ $ready = 1 ] || { echo "cluster: gateway-$i not ready" >&2; return 1; }
   done
 
   if "$BUILD/services/auth/xmppctl" --auth "127.0.0.1:$AUTH_PORT" adduser demo "$DEMO_PASSWORD" \
@@ -172,14 +184,21 @@ ENV
   echo "  logs: $DATA/*.log"
 }
 
+# A start that fails midway (a port taken, a service that exits) stops whatever it started.
+start_or_clean_up() {
+  trap 'rc=$?; if [ $rc -ne 0 ]; then echo "cluster: start failed, stopping what was started" >&2; stop_all >&2; fi' EXIT
+  start_all
+  trap - EXIT
+}
+
 case $cmd in
   run)
     trap 'echo; stop_all; exit 0' INT TERM
-    start_all
+    start_or_clean_up
     echo "Ctrl-C stops everything."
     while true; do sleep 1; done
     ;;
-  start) start_all ;;
+  start) start_or_clean_up ;;
   stop) stop_all ;;
   status)
     for f in "$DATA"/*.pid; do

@@ -5,6 +5,7 @@ Nothing here sleeps to synchronise: every wait polls a condition with a deadline
 
 import asyncio
 import base64
+import fcntl
 import os
 import random
 import re
@@ -12,6 +13,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -22,7 +24,26 @@ BUILD = os.environ.get("XMPP_BUILD_DIR", os.path.join(ROOT, "build", "default"))
 DOMAIN = "localhost"
 
 
-def _free(port):
+PORT_LOCK_DIR = "/tmp/xmpp-test-ports"  # shared with libs/testing/src/free_port.cpp
+LOWEST_PORT = 20000  # below: well-known and the default cluster's ports (5222, 15400)
+
+
+def _test_port_range():
+    """[lo, hi] for test ports, outside the kernel's ephemeral range: a port there can be taken
+    by any outgoing connection between our check and the server's bind."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            e_lo, e_hi = (int(x) for x in f.read().split())
+    except OSError:
+        e_lo, e_hi = 32768, 60999
+    if e_lo - 1 - LOWEST_PORT >= 2000:
+        return LOWEST_PORT, e_lo - 1
+    if 65535 - (e_hi + 1) >= 2000:
+        return e_hi + 1, 65535
+    raise RuntimeError("no room for test ports outside the ephemeral range")
+
+
+def _bindable(port):
     with socket.socket() as s:
         try:
             s.bind(("127.0.0.1", port))
@@ -31,27 +52,104 @@ def _free(port):
             return False
 
 
+class PortBlock:
+    """`count` consecutive free loopback ports, each reserved by an flock on
+    PORT_LOCK_DIR/<port>.lock until release(), so concurrent test clusters (and the C++ tests'
+    PostgreSQL and Redis) never draw the same ones."""
+
+    def __init__(self, count):
+        lo, hi = _test_port_range()
+        os.makedirs(PORT_LOCK_DIR, mode=0o1777, exist_ok=True)
+        for _ in range(500):
+            base = random.randrange(lo, hi - count)
+            locks = []
+            for port in range(base, base + count):
+                f = self._lock(port)
+                if f is None or not _bindable(port):
+                    if f is not None:
+                        f.close()
+                    break
+                locks.append(f)
+            if len(locks) == count:
+                self.base, self._locks = base, locks
+                return
+            for f in locks:
+                f.close()
+        raise RuntimeError("no free port range")
+
+    @staticmethod
+    def _lock(port):
+        f = open(os.path.join(PORT_LOCK_DIR, f"{port}.lock"), "a")
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return f
+        except OSError:
+            f.close()
+            return None
+
+    def release(self):
+        for f in self._locks:
+            f.close()
+        self._locks = []
+
+
+_held_blocks = []
+
+
 def _free_range(count):
-    """A base port with `count` consecutive free ports."""
-    for _ in range(200):
-        base = random.randrange(20000, 60000 - count)
-        if all(_free(base + i) for i in range(count)):
-            return base
-    raise RuntimeError("no free port range")
+    """A reserved base of `count` consecutive free ports, held until the process ends."""
+    block = PortBlock(count)
+    _held_blocks.append(block)
+    return block.base
+
+
+# Stops a cluster when the test process that started it dies, however it dies (an exception, a
+# signal, ctest's kill on timeout): the watchdog waits for its stdin pipe to close, and only a
+# "done" line (sent by Cluster.stop) lets it exit without stopping the cluster.
+_WATCHDOG = """
+import shutil, subprocess, sys
+if sys.stdin.readline().strip() != "done":
+    subprocess.run([sys.argv[1], "stop"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   timeout=120)
+    shutil.rmtree(sys.argv[2], ignore_errors=True)
+"""
 
 
 class Cluster:
-    """PostgreSQL, Redis, auth, roster, router and `gateways` gateways."""
+    """PostgreSQL, Redis, auth, roster, router and `gateways` gateways.
+
+    A failed start is retried once with fresh ports and a fresh data folder (a port taken by
+    something outside the reservation scheme); a failed start leaves no process behind."""
 
     def __init__(self, gateways=2, auth_args="", gateway_args="", router_args=""):
-        self.dir = tempfile.mkdtemp(prefix="xmpp-e2e-")
         self.gateways = gateways
-        self.port_base = _free_range(20)
-        self.c2s_base = _free_range(10 * gateways + 2)
+        self.args = (auth_args, gateway_args, router_args)
+        for attempt in (1, 2):
+            try:
+                self._start()
+                return
+            except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as e:
+                detail = (getattr(e, "stderr", None) or "") + self._logs_tail()
+                self.stop()
+                if attempt == 2:
+                    raise RuntimeError(f"cluster start failed twice: {e}\n{detail}") from e
+                print(f"cluster start failed, retrying with fresh ports: {e}\n{detail}",
+                      file=sys.stderr)
+
+    def _reserve(self):
+        self._ports = PortBlock(20)
+        self._c2s = PortBlock(10 * self.gateways + 2)
+        self.port_base = self._ports.base
+        self.c2s_base = self._c2s.base
+
+    def _start(self):
+        auth_args, gateway_args, router_args = self.args
+        self.dir = tempfile.mkdtemp(prefix="xmpp-e2e-")
+        self._reserve()
         env = dict(os.environ)
         env.update({
             "XMPP_DATA_DIR": self.dir,
-            "XMPP_GATEWAYS": str(gateways),
+            "XMPP_GATEWAYS": str(self.gateways),
             "XMPP_C2S_PORT": str(self.c2s_base),
             "XMPP_PORT_BASE": str(self.port_base),
             "XMPP_BUILD_DIR": BUILD,
@@ -61,10 +159,34 @@ class Cluster:
             "XMPP_ROUTER_ARGS": router_args,
         })
         self.env = env
-        subprocess.run([os.path.join(ROOT, "scripts", "cluster.sh"), "start"], env=env,
-                       check=True, stdout=subprocess.DEVNULL, timeout=240)
+        script = os.path.join(ROOT, "scripts", "cluster.sh")
+        self._watchdog = subprocess.Popen(
+            ["/usr/bin/python3", "-c", _WATCHDOG, script, self.dir], stdin=subprocess.PIPE,
+            env=env, start_new_session=True, text=True)
+        subprocess.run([script, "start"], env=env, check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, text=True, timeout=240)
         self.cert = os.path.join(self.dir, "tls", "cert.pem")
         self.auth_address = f"127.0.0.1:{self.port_base + 2}"
+
+    def _logs_tail(self):
+        if not os.path.isdir(self.dir):
+            return ""
+        out = []
+        for name in sorted(os.listdir(self.dir)):
+            if name.endswith(".log"):
+                with open(os.path.join(self.dir, name), errors="replace") as f:
+                    out.append(f"--- {name}\n" + "".join(f.readlines()[-5:]))
+        return "\n".join(out)
+
+    def ports(self):
+        """Every port reserved for this cluster."""
+        return list(range(self.port_base, self.port_base + 20)) + list(
+            range(self.c2s_base, self.c2s_base + 10 * self.gateways + 2))
+
+    def processes(self):
+        """Pids of live processes of this cluster (found by data folder or port in their
+        command line: services, PostgreSQL, Redis)."""
+        return cluster_processes(self.dir, self.ports())
 
     def c2s_port(self, gateway=0):
         return self.c2s_base + 10 * gateway
@@ -91,9 +213,53 @@ class Cluster:
             return f.read()
 
     def stop(self):
-        subprocess.run([os.path.join(ROOT, "scripts", "cluster.sh"), "stop"], env=self.env,
-                       stdout=subprocess.DEVNULL, timeout=120)
-        shutil.rmtree(self.dir, ignore_errors=True)
+        """Stops every process of this cluster and releases its ports; safe to call twice."""
+        if getattr(self, "env", None) is not None:
+            subprocess.run([os.path.join(ROOT, "scripts", "cluster.sh"), "stop"], env=self.env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+        if getattr(self, "_watchdog", None) is not None:
+            try:
+                self._watchdog.stdin.write("done\n")
+                self._watchdog.stdin.close()
+            except OSError:
+                pass
+            self._watchdog.wait(timeout=130)
+            self._watchdog = None
+        for block in (getattr(self, "_ports", None), getattr(self, "_c2s", None)):
+            if block is not None:
+                block.release()
+        if getattr(self, "dir", None):
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+def cluster_processes(data_dir, ports):
+    """Pids whose command line names `data_dir` or listens on one of `ports` (Redis renames
+    itself to "redis-server 127.0.0.1:PORT")."""
+    needles = [data_dir] + [f"127.0.0.1:{p} " for p in ports]
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode("utf-8", "replace") + " "
+            with open(f"/proc/{entry}/stat") as f:
+                if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    continue  # a zombie holds nothing
+        except OSError:
+            continue
+        if any(n in cmd for n in needles):
+            found.append(int(entry))
+    return found
+
+
+def wait_until(predicate, timeout, what):
+    """Polls `predicate` until true or the deadline (blocking; for non-async tests)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for " + what)
 
 
 async def until(predicate, timeout=15.0, what="condition"):

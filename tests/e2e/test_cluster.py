@@ -13,7 +13,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Cluster, RawClient, login, logout, run, until  # noqa: E402
 
 TRANSCRIPTS = os.environ.get("XMPP_TRANSCRIPTS_DIR", os.path.join(
-    os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "transcripts"))
+    os.path.dirname(os.path.abspath(__file__)), "..", "data", "transcripts"))
 
 
 class ClusterTest(unittest.TestCase):

@@ -5,7 +5,7 @@
 namespace xmpp::auth {
 namespace {
 
-// From /work/shared/transcripts/agsxmpp-legacy-auth.xml (a real agsXMPP client).
+// From tests/data/transcripts/agsxmpp-legacy-auth.xml (a real agsXMPP client).
 constexpr const char* kStreamId = "30e3b8c0";
 constexpr const char* kDigest = "e66557d2b67256bf7e9b317a51b6101674a56b5e";
 

@@ -1,4 +1,4 @@
-// Replays the recorded client transcripts (../shared/transcripts) against a C2sSession and
+// Replays the recorded client transcripts (tests/data/transcripts) against a C2sSession and
 // checks that every recorded server answer has a reply of the same shape, and that what
 // the session forwards to the router is the client's stanza, `from` stamped.
 

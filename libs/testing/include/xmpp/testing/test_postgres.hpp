@@ -4,10 +4,9 @@
 
 #include <string>
 
-namespace xmpp::testing {
+#include "xmpp/testing/free_port.hpp"
 
-/// A free TCP port on 127.0.0.1 (bound to port 0, then released).
-int freePort();
+namespace xmpp::testing {
 
 class TestPostgres {
  public:

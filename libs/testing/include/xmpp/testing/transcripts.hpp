@@ -1,5 +1,5 @@
 #pragma once
-// Test support: the recorded client transcripts in ../shared/transcripts.
+// Test support: the recorded client transcripts in tests/data/transcripts.
 
 #include <string>
 #include <vector>
