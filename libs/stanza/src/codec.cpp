@@ -216,6 +216,29 @@ std::string toXml(const v1::Stanza& stanza, std::string_view inheritedNamespace)
   return out;
 }
 
+v1::Element toElement(const v1::Stanza& s) {
+  v1::Element e;
+  e.set_name(s.element().name());
+  e.set_ns(s.element().ns());
+  const std::array<std::pair<const char*, const std::string*>, 4> envelope = {
+      {{"from", &s.from()}, {"to", &s.to()}, {"id", &s.id()}, {"type", &s.type()}}};
+  for (auto [name, value] : envelope) {
+    if (value->empty()) continue;
+    auto* a = e.add_attributes();
+    a->set_name(name);
+    a->set_value(*value);
+  }
+  if (!s.lang().empty()) {
+    auto* a = e.add_attributes();
+    a->set_name("lang");
+    a->set_ns(std::string(xml::kXmlNamespace));
+    a->set_value(s.lang());
+  }
+  for (const auto& a : s.element().attributes()) *e.add_attributes() = a;
+  for (const auto& c : s.element().children()) *e.add_children() = c;
+  return e;
+}
+
 xml::Document toTree(const v1::Stanza& s) {
   xml::Document doc;
   elementToTree(s.element(), doc, {});

@@ -44,6 +44,18 @@ TEST(Codec, LiftsTheRoutingEnvelope) {
   EXPECT_EQ(childText(s.element(), "body", "jabber:client"), "hi");
 }
 
+TEST(Codec, ToElementPutsTheEnvelopeBackForEmbedding) {
+  v1::Stanza s = decodeOne(
+      "<message to='juliet@example.com' from='romeo@example.net/orchard' id='m1' type='chat' "
+      "xml:lang='en' extra='x'><body>hi</body></message>");
+  std::string out;
+  toXml(toElement(s), out, "urn:xmpp:forward:0");
+  EXPECT_EQ(out,
+            "<message xmlns=\"jabber:client\" from=\"romeo@example.net/orchard\" "
+            "to=\"juliet@example.com\" id=\"m1\" type=\"chat\" xml:lang=\"en\" extra=\"x\">"
+            "<body>hi</body></message>");
+}
+
 TEST(Codec, KindsAndOtherElements) {
   EXPECT_EQ(decodeOne("<presence/>").kind(), v1::STANZA_KIND_PRESENCE);
   EXPECT_EQ(decodeOne("<iq type='get' id='1'/>").kind(), v1::STANZA_KIND_IQ);

@@ -47,6 +47,23 @@ int main(int argc, char** argv) try {
 
   router::RouterConfig rc;
   rc.domain = cfg.getString("xmpp.domain", "localhost");
+  rc.discloseOs = cfg.getBool("router.version_discloses_os", false);
+  // XEP-0157: xmpp.contact.<kind> = comma-separated URIs (mailto:, xmpp:, https:).
+  for (const char* kind :
+       {"abuse", "admin", "feedback", "sales", "security", "status", "support"}) {
+    std::string value = cfg.getString(std::string("xmpp.contact.") + kind, "");
+    std::vector<std::string> uris;
+    for (size_t start = 0; start < value.size();) {
+      size_t end = value.find(',', start);
+      if (end == std::string::npos) end = value.size();
+      std::string uri = value.substr(start, end - start);
+      uri.erase(0, uri.find_first_not_of(' '));
+      uri.erase(uri.find_last_not_of(' ') + 1);
+      if (!uri.empty()) uris.push_back(std::move(uri));
+      start = end + 1;
+    }
+    if (!uris.empty()) rc.contactAddresses[std::string(kind) + "-addresses"] = std::move(uris);
+  }
   router::GatewayHub hub;
   // Routing reads sessions through a cache invalidated over Redis pub/sub (no round trip per
   // stanza); gateway liveness works on Redis directly.

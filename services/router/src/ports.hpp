@@ -83,6 +83,9 @@ struct RouterConfig {
   std::string domain = "localhost";
   std::string serverName = "xmppd";  // XEP-0092
   std::string serverVersion = "0.1.0";
+  bool discloseOs = false;  // XEP-0092 §4: the OS helps attackers; off unless asked for
+  /// XEP-0157 contact addresses by field var (e.g. "abuse-addresses" -> {"mailto:..."}).
+  std::map<std::string, std::vector<std::string>> contactAddresses;
 };
 
 }  // namespace xmpp::router

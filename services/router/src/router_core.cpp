@@ -34,9 +34,11 @@ RouterCore::RouterCore(SessionDirectory& directory, RosterClient& roster,
       gateways_(gateways),
       config_(std::move(config)),
       limits_(limits),
-      iqHandlers_(makeIqHandlers()),
       sessions_(limits.maxTrackedSessions),
-      directed_(limits.maxDirectedPerSession, limits.maxDirectedSessions) {}
+      directed_(limits.maxDirectedPerSession, limits.maxDirectedSessions) {
+  modules_ = makeBuiltinModules(ModuleDeps{*this, roster_, accounts_, registry_});
+  for (auto& m : modules_) m->registerWith(registry_);
+}
 
 RouterStats RouterCore::stats() const {
   RouterStats s;
@@ -91,7 +93,15 @@ void RouterCore::onSessionUpdated(const v1::SessionInfo& session) {
       countDrop();
       return;
     }
-    auto updated = directory_.update(full->bareStr(), full->resource(), session);
+    // The gateway knows nothing of the modules' per-session flags: keep the ones we set.
+    v1::SessionInfo merged = session;
+    if (auto current = sessionsOf(full->bareStr())) {
+      auto it = current->find(full->resource());
+      if (it != current->end() && it->second.session_id() == session.session_id()) {
+        *merged.mutable_flags() = it->second.flags();
+      }
+    }
+    auto updated = directory_.update(full->bareStr(), full->resource(), merged);
     if (!updated && updated.error() == storage::StoreError::kNotFound) {
       countDrop();  // a session already replaced or ended: nothing to track
       return;
@@ -208,8 +218,8 @@ void RouterCore::deliver(const v1::Stanza& stanza, const SessionList& sessions) 
   deliveries_.fetch_add(deliverGrouped(gateways_, stanza, sessions), std::memory_order_relaxed);
 }
 
-void RouterCore::deliverToSender(const Sender& sender, const v1::Stanza& stanza,
-                                 std::int64_t offlineId) {
+void RouterCore::deliverToSession(const Sender& sender, const v1::Stanza& stanza,
+                                  std::int64_t offlineId) {
   std::string gateway;
   if (auto local = sessions_.get(sender.sessionId); local && !local->gatewayId.empty()) {
     gateway = local->gatewayId;
@@ -250,6 +260,15 @@ void RouterCore::bounce(const Sender* sender, const v1::Stanza& original,
   }
   auto to = jid::Jid::parse(reply->to());
   if (!to || !isLocal(*to) || !to->isFull() || !deliverToFullJid(*reply, *to)) countDrop();
+}
+
+bool RouterCore::updateSession(const std::string& bareJid, const v1::SessionInfo& session) {
+  auto full = jid::Jid::parse(session.full_jid());
+  if (!full || !directory_.update(bareJid, full->resource(), session)) {
+    countBackendError();
+    return false;
+  }
+  return true;
 }
 
 bool RouterCore::deliverToFullJid(const v1::Stanza& stanza, const jid::Jid& to) {

@@ -1,9 +1,9 @@
 #pragma once
 // RouterCore: the router's routing logic (RFC 6120 §8 and §10, RFC 6121 §4 and §8) as plain
-// C++ over the ports (ports.hpp). It decides where each client stanza goes, answers what the
-// server handles itself (roster, disco, ping, version, vCard), runs presence broadcasts,
+// C++ over the ports (ports.hpp). It decides where each client stanza goes, dispatches what
+// the server handles itself to the modules (module.hpp, modules/), runs presence broadcasts,
 // probes and subscriptions (the roster service decides, the router carries out the effects),
-// and turns every failure into one stanza error reply.
+// and turns every failure into one stanza error reply. It knows no XEP.
 //
 // Threading: every entry point may block on the ports and is called from the router's worker
 // threads; calls about different bare JIDs may run concurrently (events of one bare JID come
@@ -18,6 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "module.hpp"
 #include "ports.hpp"
 #include "routing_rules.hpp"
 #include "session_state.hpp"
@@ -44,7 +45,7 @@ struct RouterStats {
   std::uint64_t conflicts = 0;      // older sessions closed by a resource conflict
 };
 
-class RouterCore {
+class RouterCore final : private RouterServices {
  public:
   RouterCore(SessionDirectory& directory, RosterClient& roster, AccountDirectory& accounts,
              GatewaySink& gateways, RouterConfig config, RouterLimits limits = {});
@@ -73,40 +74,11 @@ class RouterCore {
   RouterStats stats() const;
   std::size_t trackedSessions() const { return sessions_.size(); }
   std::size_t directedPresenceSessions() const { return directed_.sessions(); }
-  const RouterConfig& config() const { return config_; }
+  const RouterConfig& config() const override { return config_; }
+  /// What the modules registered (disco features, handlers, hooks).
+  const ModuleRegistry& modules() const { return registry_; }
 
  private:
-  struct Sender {
-    std::string sessionId;
-    jid::Jid jid;  // full JID
-    std::string bare;
-  };
-
-  // Who an iq addressed to the server or to an account is for.
-  enum IqTarget : unsigned {
-    kToNobody = 1,    // no 'to': the server, on the account's behalf (RFC 6120 §10.3)
-    kToDomain = 2,    // the server itself
-    kToOwnBare = 4,   // the sender's own account
-    kToOtherBare = 8  // another local account
-  };
-  struct IqRequest {
-    const Sender& sender;
-    const v1::Stanza& stanza;
-    const v1::Element& payload;
-    IqTarget target;
-    const jid::Jid& account;  // the account the iq is about (the sender's unless kToOtherBare)
-  };
-  // The result's payload (none: an empty result), or the error to answer with.
-  using IqAnswer = Expected<std::optional<v1::Element>, StanzaError>;
-  using IqHandlerFn = IqAnswer (RouterCore::*)(const IqRequest&);
-  struct IqHandler {
-    unsigned targets;  // IqTarget bits it serves; other targets get service-unavailable
-    IqHandlerFn fn;
-  };
-  using IqHandlerTable = std::unordered_map<std::string, IqHandler>;
-  static IqHandlerTable makeIqHandlers();
-  static std::string iqKey(std::string_view type, std::string_view ns, std::string_view name);
-
   // ---- messages (router_messages.cpp) ----
   void handleMessage(const Sender& sender, v1::Stanza message);
   // `sender` is null when there is no client to answer (a re-routed undeliverable).
@@ -143,31 +115,30 @@ class RouterCore {
   // ---- iq (router_iq.cpp) ----
   void handleIq(const Sender& sender, v1::Stanza iq);
   void routeIqToFullJid(const Sender& sender, v1::Stanza iq, const jid::Jid& to);
-  IqAnswer rosterGet(const IqRequest& request);
-  IqAnswer rosterSet(const IqRequest& request);
-  IqAnswer discoInfo(const IqRequest& request);
-  IqAnswer discoItems(const IqRequest& request);
-  IqAnswer ping(const IqRequest& request);
-  IqAnswer version(const IqRequest& request);
-  IqAnswer vcardGet(const IqRequest& request);
-  IqAnswer vcardSet(const IqRequest& request);
-  void markInterested(const Sender& sender);
 
   // ---- delivery and helpers (router_core.cpp) ----
   bool isLocal(const jid::Jid& jid) const { return jid.domain() == config_.domain; }
-  void deliver(const v1::Stanza& stanza, const SessionList& sessions);
+  void deliver(const v1::Stanza& stanza, const SessionList& sessions) override;
   // To the sender's own session (answers, bounces, initial-presence backlog).
-  void deliverToSender(const Sender& sender, const v1::Stanza& stanza, std::int64_t offlineId = 0);
+  void deliverToSender(const Sender& sender, const v1::Stanza& stanza) override {
+    deliverToSession(sender, stanza, 0);
+  }
+  void deliverToSession(const Sender& sender, const v1::Stanza& stanza, std::int64_t offlineId);
+  bool updateSession(const std::string& bareJid, const v1::SessionInfo& session) override;
+  void applyRosterEffects(const v1::RosterEffects& effects, const std::string& user,
+                          const Sender* origin) override {
+    applyEffects(effects, user, origin, 0);
+  }
   // Sends the error reply to `original` to its sender (a client session, or, when `sender` is
   // null, whatever session holds original.from). Never answers an error.
   void bounce(const Sender* sender, const v1::Stanza& original, const StanzaError& error);
   // A stanza to a full JID, if a session holds it; false otherwise.
   bool deliverToFullJid(const v1::Stanza& stanza, const jid::Jid& to);
-  std::optional<SessionMap> sessionsOf(const std::string& bareJid);
+  std::optional<SessionMap> sessionsOf(const std::string& bareJid) override;
   // Whether a local account exists; an error when the auth service failed.
-  Expected<bool, StanzaError> accountExists(const jid::Jid& jid);
+  Expected<bool, StanzaError> accountExists(const jid::Jid& jid) override;
   std::string nextPushId();
-  void countBackendError() { backendErrors_.fetch_add(1, std::memory_order_relaxed); }
+  void countBackendError() override { backendErrors_.fetch_add(1, std::memory_order_relaxed); }
   void countDrop() { dropped_.fetch_add(1, std::memory_order_relaxed); }
 
   SessionDirectory& directory_;
@@ -176,7 +147,8 @@ class RouterCore {
   GatewaySink& gateways_;
   const RouterConfig config_;
   const RouterLimits limits_;
-  const IqHandlerTable iqHandlers_;
+  ModuleRegistry registry_;
+  std::vector<std::unique_ptr<Module>> modules_;
 
   SessionTable sessions_;
   DirectedPresenceTable directed_;

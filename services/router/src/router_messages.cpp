@@ -21,6 +21,8 @@ void RouterCore::handleMessage(const Sender& sender, v1::Stanza message) {
     }
     to = *std::move(parsed);
   }
+  OutboundMessage outbound{sender, message, to};
+  if (registry_.runOutbound(outbound) == HookResult::kStop) return;  // a module answered it
   if (!isLocal(to)) {
     bounce(&sender, message, errors::remoteServerNotFound());  // no server-to-server yet
     return;
@@ -37,7 +39,9 @@ void RouterCore::handleMessage(const Sender& sender, v1::Stanza message) {
   if (to.isFull()) {
     // RFC 6121 §8.5.3.1: a connected resource gets it, available or not, whatever the type.
     if (auto it = sessions->find(to.resource()); it != sessions->end()) {
-      deliver(message, {&it->second});
+      const SessionList targets{&it->second};
+      deliver(message, targets);
+      registry_.runDelivered({&sender, message, to, *sessions, targets});
       return;
     }
   }
@@ -60,6 +64,7 @@ void RouterCore::routeToBareJid(const Sender* sender, v1::Stanza message, const 
   }
   if (auto targets = messageTargets(sessions, type); !targets.empty()) {
     deliver(message, targets);
+    registry_.runDelivered({sender, message, to, sessions, targets});
     return;
   }
   if (type == MessageType::kHeadline) {

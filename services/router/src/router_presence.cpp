@@ -161,7 +161,7 @@ void RouterCore::broadcastAvailable(const Sender& sender, v1::Stanza presence) {
     fetch.set_limit(limits_.offlineFetchLimit);
     v1::FetchOfflineResponse offline;
     if (roster_.fetchOffline(fetch, &offline).ok()) {
-      for (const auto& m : offline.messages()) deliverToSender(sender, m.stanza(), m.id());
+      for (const auto& m : offline.messages()) deliverToSession(sender, m.stanza(), m.id());
     } else {
       countBackendError();
       sessions_.giveBackOfflineTurn(sender.sessionId);

@@ -250,8 +250,10 @@ struct Client {
 
 class RouterTest : public ::testing::Test {
  protected:
-  explicit RouterTest(roster::RosterConfig rosterConfig = {}, RouterLimits limits = {})
-      : roster_(rosterConfig), core_(directory_, roster_, accounts_, sink_, config(), limits) {
+  explicit RouterTest(roster::RosterConfig rosterConfig = {}, RouterLimits limits = {},
+                      RouterConfig routerConfig = config())
+      : roster_(rosterConfig),
+        core_(directory_, roster_, accounts_, sink_, std::move(routerConfig), limits) {
     for (const char* user : {"alice", "bob", "carol", "dave"}) accounts_.add(user);
   }
 

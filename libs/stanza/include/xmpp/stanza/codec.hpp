@@ -28,6 +28,10 @@ void toXml(const v1::Stanza& stanza, std::string& out,
 std::string toXml(const v1::Stanza& stanza, std::string_view inheritedNamespace = ns::kClient);
 void toXml(const v1::Element& element, std::string& out, std::string_view inheritedNamespace);
 
+/// The stanza as one element with its envelope put back as attributes (from, to, id, type,
+/// xml:lang first): for embedding a whole stanza in another, e.g. XEP-0297 <forwarded/>.
+v1::Element toElement(const v1::Stanza& stanza);
+
 /// Protobuf -> normalized element tree (the stanza as the document element).
 xml::Document toTree(const v1::Stanza& stanza);
 

@@ -1,0 +1,181 @@
+#pragma once
+// Router modules: each server-side XEP is one Module that registers what it handles with the
+// ModuleRegistry -- iq handlers by (type, payload namespace, payload name) and the targets it
+// serves, hooks on the message path, session hooks, and the disco identities and features it
+// adds. RouterCore dispatches through the registry and knows no XEP (Prosody's module:hook,
+// ejabberd's gen_iq_handler + ejabberd_hooks). A module talks to the world only through
+// RouterServices (the core's delivery and directory helpers) and the ports it was given.
+//
+// Threading: handlers and hooks run on the router's worker threads, like the core: calls about
+// different bare JIDs run concurrently, events of one bare JID in order. A module's own state
+// must be thread-safe; most modules keep none.
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "ports.hpp"
+#include "routing_rules.hpp"
+#include "stanza_errors.hpp"
+#include "xmpp/common/expected.hpp"
+#include "xmpp/jid/jid.hpp"
+#include "xmpp/stanza/payloads.hpp"
+
+namespace xmpp::router {
+
+/// The client session a stanza came from.
+struct Sender {
+  std::string sessionId;
+  jid::Jid jid;  // full JID, stamped by the gateway
+  std::string bare;
+};
+
+/// Who an iq addressed to the server or to an account is for (bits).
+enum IqTarget : unsigned {
+  kToNobody = 1,    // no 'to': the server, on the account's behalf (RFC 6120 §10.3)
+  kToDomain = 2,    // the server itself
+  kToOwnBare = 4,   // the sender's own account
+  kToOtherBare = 8  // another local account
+};
+inline constexpr unsigned kServerTargets = kToNobody | kToDomain;
+inline constexpr unsigned kSelfTargets = kToNobody | kToOwnBare;
+
+struct IqRequest {
+  const Sender& sender;
+  const v1::Stanza& stanza;
+  const v1::Element& payload;
+  IqTarget target;
+  const jid::Jid& account;  // the account the iq is about (the sender's unless kToOtherBare)
+};
+
+/// The result's payload (none: an empty result), or the error to answer with.
+using IqAnswer = Expected<std::optional<v1::Element>, StanzaError>;
+using IqHandler = std::function<IqAnswer(const IqRequest&)>;
+
+IqAnswer emptyResult();
+IqAnswer resultWith(v1::Element payload);
+IqAnswer failure(StanzaError error);
+
+/// A typed payload (libs/stanza) as an element.
+template <class T>
+v1::Element buildPayload(const T& payload) {
+  v1::Element e;
+  e.set_name(std::string(T::kName));
+  e.set_ns(std::string(T::kNamespace));
+  payload.build(e);
+  return e;
+}
+
+/// A message from a client, before the core routes it. A hook may change it or stop it.
+struct OutboundMessage {
+  const Sender& sender;
+  v1::Stanza& message;
+  const jid::Jid& to;
+};
+
+/// A message the core delivered to local sessions of `to`'s account.
+struct DeliveredMessage {
+  const Sender* sender;  // null for a re-routed stanza with no client to answer
+  const v1::Stanza& message;
+  const jid::Jid& to;
+  const SessionMap& recipientSessions;  // every session of to's bare JID
+  const SessionList& deliveredTo;       // the sessions that got it
+};
+
+enum class HookResult { kContinue, kStop };
+using OutboundMessageHook = std::function<HookResult(OutboundMessage&)>;
+using DeliveredMessageHook = std::function<void(const DeliveredMessage&)>;
+using SessionEndedHook = std::function<void(const jid::Jid& fullJid, bool lastResource)>;
+
+/// What the core offers modules.
+class RouterServices {
+ public:
+  virtual ~RouterServices() = default;
+  virtual const RouterConfig& config() const = 0;
+  /// The sessions of a bare JID; nullopt (counted) when the directory failed.
+  virtual std::optional<SessionMap> sessionsOf(const std::string& bareJid) = 0;
+  virtual void deliver(const v1::Stanza& stanza, const SessionList& sessions) = 0;
+  /// To the sender's own session.
+  virtual void deliverToSender(const Sender& sender, const v1::Stanza& stanza) = 0;
+  /// Writes a session's record (same session id) back to the directory; false if it failed.
+  virtual bool updateSession(const std::string& bareJid, const v1::SessionInfo& session) = 0;
+  /// Carries out roster effects (pushes, presences); `origin` is answered if a route fails.
+  virtual void applyRosterEffects(const v1::RosterEffects& effects, const std::string& user,
+                                  const Sender* origin) = 0;
+  virtual Expected<bool, StanzaError> accountExists(const jid::Jid& jid) = 0;
+  virtual void countBackendError() = 0;
+};
+
+/// Everything modules registered; RouterCore reads it.
+class ModuleRegistry {
+ public:
+  struct IqEntry {
+    unsigned targets;  // IqTarget bits it serves; other targets get service-unavailable
+    IqHandler handler;
+  };
+
+  void addIq(std::string_view type, std::string_view ns, std::string_view name, unsigned targets,
+             IqHandler handler);
+  void addServerIdentity(stanza::DiscoIdentity identity);
+  void addServerFeature(std::string feature);
+  void addAccountFeature(std::string feature);  // disco#info on an account's bare JID
+  /// A XEP-0128 data form appended to the server's disco#info (e.g. XEP-0157 addresses).
+  void addServerInfoForm(v1::Element form);
+  /// Lower `order` runs first.
+  void addOutboundMessageHook(int order, OutboundMessageHook hook);
+  void addDeliveredMessageHook(int order, DeliveredMessageHook hook);
+  void addSessionEndedHook(SessionEndedHook hook);
+
+  const IqEntry* findIq(std::string_view type, std::string_view ns, std::string_view name) const;
+  const std::vector<stanza::DiscoIdentity>& serverIdentities() const { return identities_; }
+  const std::vector<std::string>& serverFeatures() const { return serverFeatures_; }
+  const std::vector<std::string>& accountFeatures() const { return accountFeatures_; }
+  const std::vector<v1::Element>& serverInfoForms() const { return forms_; }
+  bool hasSessionEndedHooks() const { return !sessionEnded_.empty(); }
+  /// Runs the outbound hooks in order; kStop as soon as one stops the message.
+  HookResult runOutbound(OutboundMessage& message) const;
+  void runDelivered(const DeliveredMessage& message) const;
+  void runSessionEnded(const jid::Jid& fullJid, bool lastResource) const;
+
+ private:
+  template <class H>
+  struct Ordered {
+    int order;
+    H hook;
+  };
+  static std::string key(std::string_view type, std::string_view ns, std::string_view name);
+
+  std::unordered_map<std::string, IqEntry> iqs_;
+  std::vector<stanza::DiscoIdentity> identities_;
+  std::vector<std::string> serverFeatures_;
+  std::vector<std::string> accountFeatures_;
+  std::vector<v1::Element> forms_;
+  std::vector<Ordered<OutboundMessageHook>> outbound_;
+  std::vector<Ordered<DeliveredMessageHook>> delivered_;
+  std::vector<SessionEndedHook> sessionEnded_;
+};
+
+/// One server-side extension.
+class Module {
+ public:
+  virtual ~Module() = default;
+  virtual std::string_view name() const = 0;
+  virtual void registerWith(ModuleRegistry& registry) = 0;
+};
+
+/// What a module may be built with.
+struct ModuleDeps {
+  RouterServices& core;
+  RosterClient& roster;
+  AccountDirectory& accounts;
+  const ModuleRegistry& registry;  // e.g. for disco, which lists what the others registered
+};
+
+/// The modules this router runs, in registration order (modules/builtin.cpp: the one place).
+std::vector<std::unique_ptr<Module>> makeBuiltinModules(const ModuleDeps& deps);
+
+}  // namespace xmpp::router

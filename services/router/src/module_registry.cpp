@@ -1,0 +1,82 @@
+#include <algorithm>
+#include <utility>
+
+#include "module.hpp"
+
+namespace xmpp::router {
+
+IqAnswer emptyResult() { return std::optional<v1::Element>{}; }
+
+IqAnswer resultWith(v1::Element payload) { return std::optional<v1::Element>(std::move(payload)); }
+
+IqAnswer failure(StanzaError error) { return unexpected(std::move(error)); }
+
+std::string ModuleRegistry::key(std::string_view type, std::string_view ns, std::string_view name) {
+  std::string k;
+  k.reserve(type.size() + ns.size() + name.size() + 2);
+  k.append(type).append(1, ' ').append(ns).append(1, ' ').append(name);
+  return k;
+}
+
+void ModuleRegistry::addIq(std::string_view type, std::string_view ns, std::string_view name,
+                           unsigned targets, IqHandler handler) {
+  iqs_[key(type, ns, name)] = IqEntry{targets, std::move(handler)};
+}
+
+void ModuleRegistry::addServerIdentity(stanza::DiscoIdentity identity) {
+  identities_.push_back(std::move(identity));
+}
+
+void ModuleRegistry::addServerFeature(std::string feature) {
+  if (std::find(serverFeatures_.begin(), serverFeatures_.end(), feature) == serverFeatures_.end()) {
+    serverFeatures_.push_back(std::move(feature));
+  }
+}
+
+void ModuleRegistry::addAccountFeature(std::string feature) {
+  if (std::find(accountFeatures_.begin(), accountFeatures_.end(), feature) ==
+      accountFeatures_.end()) {
+    accountFeatures_.push_back(std::move(feature));
+  }
+}
+
+void ModuleRegistry::addServerInfoForm(v1::Element form) { forms_.push_back(std::move(form)); }
+
+void ModuleRegistry::addOutboundMessageHook(int order, OutboundMessageHook hook) {
+  outbound_.push_back({order, std::move(hook)});
+  std::stable_sort(outbound_.begin(), outbound_.end(),
+                   [](const auto& a, const auto& b) { return a.order < b.order; });
+}
+
+void ModuleRegistry::addDeliveredMessageHook(int order, DeliveredMessageHook hook) {
+  delivered_.push_back({order, std::move(hook)});
+  std::stable_sort(delivered_.begin(), delivered_.end(),
+                   [](const auto& a, const auto& b) { return a.order < b.order; });
+}
+
+void ModuleRegistry::addSessionEndedHook(SessionEndedHook hook) {
+  sessionEnded_.push_back(std::move(hook));
+}
+
+const ModuleRegistry::IqEntry* ModuleRegistry::findIq(std::string_view type, std::string_view ns,
+                                                      std::string_view name) const {
+  auto it = iqs_.find(key(type, ns, name));
+  return it == iqs_.end() ? nullptr : &it->second;
+}
+
+HookResult ModuleRegistry::runOutbound(OutboundMessage& message) const {
+  for (const auto& h : outbound_) {
+    if (h.hook(message) == HookResult::kStop) return HookResult::kStop;
+  }
+  return HookResult::kContinue;
+}
+
+void ModuleRegistry::runDelivered(const DeliveredMessage& message) const {
+  for (const auto& h : delivered_) h.hook(message);
+}
+
+void ModuleRegistry::runSessionEnded(const jid::Jid& fullJid, bool lastResource) const {
+  for (const auto& h : sessionEnded_) h(fullJid, lastResource);
+}
+
+}  // namespace xmpp::router
