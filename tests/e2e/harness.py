@@ -274,12 +274,11 @@ async def until(predicate, timeout=15.0, what="condition"):
 class Client(slixmpp.ClientXMPP):
     """A slixmpp client that records what it receives."""
 
-    def __init__(self, jid, password, cluster, mech=None):
+    def __init__(self, jid, password, cluster, mech=None, plugins=()):
         super().__init__(jid, password, sasl_mech=mech)
         self.ssl_context = ssl.create_default_context(cafile=cluster.cert)
-        self.register_plugin("xep_0030")
-        self.register_plugin("xep_0199")
-        self.register_plugin("xep_0203")
+        for plugin in ("xep_0030", "xep_0199", "xep_0203") + tuple(plugins):
+            self.register_plugin(plugin)
         self.messages = []
         self.presences = []
         self.failed = None
@@ -305,8 +304,9 @@ class Client(slixmpp.ClientXMPP):
                 (ptype is None or p["type"] == ptype)]
 
 
-async def login(cluster, jid, password, gateway=0, mech=None, presence=True, priority=None):
-    c = Client(jid, password, cluster, mech)
+async def login(cluster, jid, password, gateway=0, mech=None, presence=True, priority=None,
+                plugins=()):
+    c = Client(jid, password, cluster, mech, plugins)
     c.connect(("127.0.0.1", cluster.c2s_port(gateway)))
     await until(lambda: c.started or c.failed or c.disconnected_, 20, "login of " + jid)
     if not c.started:

@@ -19,6 +19,7 @@ std::vector<std::unique_ptr<Module>> makeBuiltinModules(const ModuleDeps& deps) 
   XMPP_MODULE(makeVersionModule);
   XMPP_MODULE(makeVcardModule);
   XMPP_MODULE(makeOfflineModule);
+  XMPP_MODULE(makeContactAddressesModule);
   XMPP_MODULE(makeCarbonsModule);
   return modules;
 }

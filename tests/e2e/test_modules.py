@@ -1,0 +1,103 @@
+"""End to end: the router's modules through slixmpp's own plugins for them: XEP-0280 carbons
+(xep_0280), XEP-0030 disco with XEP-0157 contact addresses (xep_0030, xep_0128), XEP-0092
+software version without the OS (xep_0092)."""
+
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import DOMAIN, Cluster, login, logout, run, until  # noqa: E402
+
+
+class ModulesTest(unittest.TestCase):
+    cluster = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.cluster = Cluster(gateways=2, router_args=(
+            "--xmpp.contact.abuse=mailto:abuse@localhost "
+            "--xmpp.contact.admin=xmpp:admin@localhost,mailto:admin@localhost"))
+        for name in ("alice", "bob", "carol"):
+            cls.cluster.adduser(name, name + "-pw")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.cluster.stop()
+
+    def test_carbons_copy_sent_and_received_messages_to_other_devices(self):
+        async def go():
+            plugins = ("xep_0280",)
+            phone = await login(self.cluster, "alice@localhost/phone", "alice-pw", plugins=plugins)
+            laptop = await login(self.cluster, "alice@localhost/laptop", "alice-pw", gateway=1,
+                                 plugins=plugins)
+            bob = await login(self.cluster, "bob@localhost/pc", "bob-pw", gateway=1)
+            info = await phone.plugin["xep_0030"].get_info(jid=DOMAIN, timeout=10)
+            self.assertIn("urn:xmpp:carbons:2", info["disco_info"]["features"])
+            await phone.plugin["xep_0280"].enable(timeout=10)
+            await laptop.plugin["xep_0280"].enable(timeout=10)
+
+            sent, received = [], []
+            laptop.add_event_handler("carbon_sent", sent.append)
+            laptop.add_event_handler("carbon_received", received.append)
+
+            phone.send_message(mto="bob@localhost/pc", mbody="from the phone", mtype="chat")
+            await until(lambda: sent, 10, "a sent carbon on the laptop")
+            fwd = sent[0]["carbon_sent"]
+            self.assertEqual(str(fwd["to"]), "bob@localhost/pc")
+            self.assertEqual(str(fwd["from"]), "alice@localhost/phone")
+            self.assertEqual(fwd["body"], "from the phone")
+            await until(lambda: any(m["body"] == "from the phone" for m in bob.messages), 10,
+                        "bob's message")
+
+            bob.send_message(mto="alice@localhost/phone", mbody="to the phone", mtype="chat")
+            await until(lambda: received, 10, "a received carbon on the laptop")
+            fwd = received[0]["carbon_received"]
+            self.assertEqual(str(fwd["from"]), "bob@localhost/pc")
+            self.assertEqual(fwd["body"], "to the phone")
+            await until(lambda: any(m["body"] == "to the phone" for m in phone.messages), 10,
+                        "the phone's message")
+
+            # A private message is not copied; a later marker shows the order.
+            msg = phone.make_message(mto="bob@localhost/pc", mbody="private", mtype="chat")
+            msg.enable("carbon_private")
+            msg.send()
+            phone.send_message(mto="bob@localhost/pc", mbody="marker", mtype="chat")
+            await until(lambda: len(sent) == 2, 10, "the marker's carbon")
+            self.assertEqual(sent[1]["carbon_sent"]["body"], "marker")
+
+            await laptop.plugin["xep_0280"].disable(timeout=10)
+            phone.send_message(mto="bob@localhost/pc", mbody="after disable", mtype="chat")
+            await until(lambda: any(m["body"] == "after disable" for m in bob.messages), 10,
+                        "bob's last message")
+            # The laptop's ping answer comes after anything routed to it before.
+            await laptop.plugin["xep_0199"].ping(jid=DOMAIN, timeout=10)
+            self.assertEqual(len(sent), 2)
+            await logout(phone, laptop, bob)
+        run(go())
+
+    def test_disco_lists_contact_addresses_and_version_hides_the_os(self):
+        async def go():
+            c = await login(self.cluster, "carol@localhost/x", "carol-pw",
+                            plugins=("xep_0128", "xep_0092"))
+            info = await c.plugin["xep_0030"].get_info(jid=DOMAIN, timeout=10)
+            forms = info["disco_info"]["forms"]
+            self.assertEqual(len(forms), 1)
+            values = forms[0].get_values()
+            self.assertEqual(values["FORM_TYPE"], ["http://jabber.org/network/serverinfo"])
+            self.assertEqual(values["abuse-addresses"], ["mailto:abuse@localhost"])
+            self.assertEqual(values["admin-addresses"],
+                             ["xmpp:admin@localhost", "mailto:admin@localhost"])
+            version = await c.plugin["xep_0092"].get_version(DOMAIN, timeout=10)
+            self.assertEqual(version["software_version"]["name"], "xmppd")
+            self.assertEqual(version["software_version"]["os"], "")
+            # XEP-0030 on the account's own bare JID.
+            own = await c.plugin["xep_0030"].get_info(jid="carol@localhost", timeout=10)
+            self.assertIn(("account", "registered", None, None),
+                          own["disco_info"]["identities"])
+            await logout(c)
+        run(go())
+
+
+if __name__ == "__main__":
+    unittest.main()
