@@ -15,7 +15,7 @@ PACKAGES=(
   # servers the cluster and the tests start as local processes
   redis-server postgresql prometheus
   # test clients and tools
-  python3 python3-slixmpp docker-compose procps iproute2 util-linux
+  python3 python3-slixmpp python3-aioxmpp go-sendxmpp docker-compose procps iproute2 util-linux
 )
 
 missing=()

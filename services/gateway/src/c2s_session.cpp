@@ -23,8 +23,10 @@ constexpr std::string_view kStreamClose = "</stream:stream>";
 // A stream header (with whatever whitespace and XML declaration precede it) longer than this
 // is abuse; real ones are ~200 bytes.
 constexpr size_t kMaxHeaderBytes = 8 * 1024;
-// Random bytes in a server-generated resource (RFC 6120 §7.6.2.1).
+// Random bytes in a server-generated resource (RFC 6120 §7.6.2.1) and in a restarted
+// stream's id (the first one comes from the connection).
 constexpr size_t kResourceBytes = 8;
+constexpr size_t kStreamIdBytes = 8;
 
 constexpr std::array<std::string_view, 11> kSaslConditions = {"aborted",
                                                               "account-disabled",
@@ -119,6 +121,12 @@ void C2sSession::pump(std::string_view data) {
   pumping_ = true;
   while (!closed_ && !authPending_ && !tlsPending_) {
     if (decoderPaused_) resumeDecoder();
+    if (awaitingHeader_ && headerBytes_.empty()) {
+      // Whitespace before a (restarted) stream's XML declaration is not XML the parser may
+      // see: go-sendxmpp sends "</auth>\n<?xml ...?><stream:stream ...>".
+      const size_t start = data.find_first_not_of(" \t\r\n");
+      data.remove_prefix(start == std::string_view::npos ? data.size() : start);
+    }
     if (data.empty()) break;
     const bool capturing = awaitingHeader_;
     const size_t consumed = decoder_.feed(data);
@@ -143,8 +151,10 @@ void C2sSession::resumeDecoder() {
   decoder_.reset();
   decoderPaused_ = false;
   if (restartPending_) {
-    // RFC 6120 §4.3.3: a new stream, a new header from the client, a new one from us.
+    // RFC 6120 §4.3.3: a new stream, a new header from the client, a new one from us, with
+    // a new stream id (§4.7.3).
     restartPending_ = false;
+    streamId_ = randomHex(kStreamIdBytes);
     awaitingHeader_ = true;
     headerSent_ = false;
     headerBytes_.clear();
@@ -212,12 +222,14 @@ void C2sSession::onStreamOpen(stream::StreamHeader header) {
   appendStreamHeader(out, streamId_, config_.domain, clientVersioned_ || major < 0);
   headerSent_ = true;
   if (!isServerAddress(header.to)) {
+    reportStreamError({C::kHostUnknown, {}});
     out += stream::serializeStreamError({C::kHostUnknown, {}});
     out += kStreamClose;
     closeAfter(std::move(out));
     return;
   }
   if (major > 1 || major < 0) {
+    reportStreamError({C::kUnsupportedVersion, {}});
     out += stream::serializeStreamError({C::kUnsupportedVersion, {}});
     out += kStreamClose;
     closeAfter(std::move(out));
@@ -250,6 +262,8 @@ void C2sSession::onStanza(xml::Document&& document) {
     onSm(name);
   } else if (ns == ns::kStreams && name == "error") {
     // The client reports a stream error: it is closing; so do we.
+    const xml::Element condition = root.first_child();
+    reportStreamError({conditionFromName(condition ? condition.name() : ""), {}}, true);
     closeAfter(std::string(kStreamClose));
   } else {
     streamError({C::kUnsupportedStanzaType, {}});
@@ -349,11 +363,13 @@ void C2sSession::onSasl(xml::Element element, std::string_view name) {
 void C2sSession::saslAuth(xml::Element element) {
   saslInProgress_ = false;
   saslContinuation_.clear();
+  const std::string_view mechanism = element.attribute("mechanism").value();
+  // A metric label: only mechanisms we know, never what a client made up.
+  saslMechanism_ = mechanismOffered(mechanism) ? std::string(mechanism) : std::string("unknown");
   if (config_.tlsRequired && !transport_.secure()) {
     saslFail("encryption-required");
     return;
   }
-  const std::string_view mechanism = element.attribute("mechanism").value();
   if (!mechanismOffered(mechanism)) {
     saslFail("invalid-mechanism");
     return;
@@ -438,6 +454,7 @@ void C2sSession::onSaslStep(const grpc::Status& status, const v1::SaslStep& step
 }
 
 void C2sSession::saslFail(std::string_view condition, bool counts) {
+  reportAuthFailure(saslMechanism_.empty() ? std::string_view("sasl") : saslMechanism_, condition);
   std::string out;
   appendSaslFailure(out, condition);
   if (counts && countFailure(out)) return;
@@ -448,7 +465,9 @@ void C2sSession::saslFail(std::string_view condition, bool counts) {
 // closes (returns true).
 bool C2sSession::countFailure(std::string& out) {
   if (++authFailures_ < kMaxAuthFailures) return false;
-  out += stream::serializeStreamError({C::kPolicyViolation, "too many failed authentications"});
+  const stream::StreamError error{C::kPolicyViolation, "too many failed authentications"};
+  reportStreamError(error);
+  out += stream::serializeStreamError(error);
   out += kStreamClose;
   closeAfter(std::move(out));
   return true;
@@ -575,6 +594,7 @@ void C2sSession::legacyAuth(const v1::Stanza& iq, const v1::Element& query) {
                        return;
                      }
                      if (!response.ok()) {
+                       reportAuthFailure("legacy", response.condition());
                        const StanzaError error = legacyFailure(response.condition());
                        appendStanzaError(out, "iq", id, from, error);
                        if (error.condition == errors::kNotAuthorized.condition && countFailure(out))
@@ -838,9 +858,21 @@ void C2sSession::streamError(const stream::StreamError& error, bool includeText)
     appendStreamHeader(out, streamId_, config_.domain, true);
     headerSent_ = true;
   }
+  reportStreamError(error);
   out += stream::serializeStreamError(error, includeText);
   out += kStreamClose;
   closeAfter(std::move(out));
+}
+
+void C2sSession::reportStreamError(const stream::StreamError& error, bool fromClient) {
+  if (config_.events == nullptr) return;
+  config_.events->streamError({sessionId_, transport_.remoteAddress()},
+                              stream::conditionName(error.condition), error.text, fromClient);
+}
+
+void C2sSession::reportAuthFailure(std::string_view mechanism, std::string_view condition) {
+  if (config_.events == nullptr) return;
+  config_.events->authFailed({sessionId_, transport_.remoteAddress()}, mechanism, condition);
 }
 
 void C2sSession::closeAfter(std::string bytes) {

@@ -126,6 +126,8 @@ class C2sSession final : private stream::DecoderCallbacks {
   void streamError(const stream::StreamError& error, bool includeText = false);
   void closeAfter(std::string bytes);
   void endSession();
+  void reportStreamError(const stream::StreamError& error, bool fromClient = false);
+  void reportAuthFailure(std::string_view mechanism, std::string_view condition);
 
   Transport& transport_;
   AuthClient& auth_;
@@ -160,6 +162,7 @@ class C2sSession final : private stream::DecoderCallbacks {
   bool registered_ = false;
   int authFailures_ = 0;
   std::string saslContinuation_;
+  std::string saslMechanism_;
   jid::Jid account_;  // user@domain once authenticated
 
   // Bound session

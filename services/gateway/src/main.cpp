@@ -12,6 +12,7 @@
 
 #include "connection.hpp"
 #include "network.hpp"
+#include "operator_events.hpp"
 #include "xmpp/config/config.hpp"
 #include "xmpp/observability/http_server.hpp"
 #include "xmpp/runtime/runtime.hpp"
@@ -131,6 +132,8 @@ int main(int argc, char** argv) try {
   auto registry = std::make_shared<prometheus::Registry>();
   gateway::GatewayMetrics metrics(*registry);
   co.metrics = &metrics;
+  gateway::OperatorEvents events(*registry);
+  sc.events = &events;
   gateway::SessionRegistry sessions;
   gateway::RouterLinks routers(splitList(cfg.getString("router.addresses", "127.0.0.1:50053")),
                                gatewayId, sessions, io, metrics);

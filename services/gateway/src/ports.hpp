@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "xmpp/v1/auth.pb.h"
@@ -62,6 +63,23 @@ class RouterLink {
   virtual void offlineAck(const std::string& bareJid, std::vector<int64_t> ids) = 0;
 };
 
+/// What operators must see (logged at info with the peer address and counted in /metrics):
+/// every stream error, failed login and refusal. Never passwords or bodies.
+class SessionEvents {
+ public:
+  virtual ~SessionEvents() = default;
+  struct Peer {
+    std::string_view sessionId;
+    std::string_view address;
+  };
+  /// A stream error the server sent (RFC 6120 §4.9.3 condition), or one the client sent.
+  virtual void streamError(const Peer& peer, std::string_view condition, std::string_view text,
+                           bool fromClient) = 0;
+  /// A failed authentication: SASL mechanism or "legacy"; SASL or stanza condition.
+  virtual void authFailed(const Peer& peer, std::string_view mechanism,
+                          std::string_view condition) = 0;
+};
+
 /// Gateway-wide settings a session needs.
 struct SessionConfig {
   std::string domain = "localhost";  // the one served domain
@@ -72,6 +90,7 @@ struct SessionConfig {
   bool legacyAuth = true;     // XEP-0078 for clients without version='1.0'
   std::vector<std::string> mechanisms = {"SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"};
   size_t maxPendingInputBytes = 64 * 1024;  // client bytes held while auth is in flight
+  SessionEvents* events = nullptr;          // gateway-wide; null: nothing reported
 };
 
 }  // namespace xmpp::gateway

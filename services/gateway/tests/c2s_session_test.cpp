@@ -1072,3 +1072,66 @@ TEST_F(SessionTest, DeliverOfflineAcksOnceWritten) {
 
 }  // namespace
 }  // namespace xmpp::gateway
+
+namespace xmpp::gateway {
+namespace {
+
+// What the operator sees: every stream error and failed login, with peer and condition.
+class RecordingEvents final : public SessionEvents {
+ public:
+  void streamError(const Peer& peer, std::string_view condition, std::string_view,
+                   bool fromClient) override {
+    lines.push_back(std::string(fromClient ? "client-error " : "error ") + std::string(condition) +
+                    " " + std::string(peer.sessionId) + " " + std::string(peer.address));
+  }
+  void authFailed(const Peer& peer, std::string_view mechanism,
+                  std::string_view condition) override {
+    lines.push_back("auth " + std::string(mechanism) + " " + std::string(condition) + " " +
+                    std::string(peer.address));
+  }
+  std::vector<std::string> lines;
+};
+
+class ReportingTest : public SessionTest {
+ protected:
+  ReportingTest() { config.events = &events; }
+  RecordingEvents events;
+};
+
+TEST_F(ReportingTest, FailedLoginsAndStreamErrorsAreReportedWithThePeer) {
+  openSecure();
+  auth.sasl.push_back({kOk, FakeAuth::failure("not-authorized")});
+  feed(plainAuth(kPlainAlice));
+  feed("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='X-MADE-UP'>AA==</auth>");
+  feed("<broken");
+  feed("<a></b>");
+  const std::string peer = transport.remoteAddress();
+  EXPECT_THAT(events.lines, ::testing::ElementsAre("auth PLAIN not-authorized " + peer,
+                                                   "auth unknown invalid-mechanism " + peer,
+                                                   "error not-well-formed gw1/7 " + peer));
+}
+
+TEST_F(ReportingTest, AStreamErrorFromTheClientIsReportedToo) {
+  openSecure();
+  feed(
+      "<stream:error><policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>"
+      "</stream:error>");
+  EXPECT_THAT(events.lines, ::testing::ElementsAre("client-error policy-violation gw1/7 " +
+                                                   transport.remoteAddress()));
+}
+
+TEST_F(SessionTest, EveryRestartHasANewStreamIdAndWhitespaceBeforeItsHeaderIsIgnored) {
+  openSecure();
+  auth.sasl.push_back({kOk, FakeAuth::success("alice")});
+  // go-sendxmpp: "</auth>\n<?xml version='1.0'?><stream:stream ...>"
+  feed(plainAuth(kPlainAlice) + "\n<?xml version='1.0'?>" + header());
+  const std::string out = transport.take();
+  EXPECT_THAT(out, HasSubstr("<success"));
+  EXPECT_THAT(out, HasSubstr("<bind xmlns=\"urn:ietf:params:xml:ns:xmpp-bind\"/>"));
+  EXPECT_THAT(out, Not(HasSubstr("id='s1d'")));  // RFC 6120 §4.7.3: not the first id
+  EXPECT_THAT(out, HasSubstr(" id='"));
+  EXPECT_FALSE(session->closed());
+}
+
+}  // namespace
+}  // namespace xmpp::gateway

@@ -7,6 +7,7 @@
 
 #include <deque>
 #include <memory>
+#include <regex>
 
 #include "c2s_session.hpp"
 #include "fakes.hpp"
@@ -174,11 +175,18 @@ TEST(TranscriptReplay, SparkLogin) {
   EXPECT_FALSE(h->session->closed());
 }
 
+// Restarted streams get random ids (RFC 6120 §4.7.3): compare everything else.
+std::string withoutStreamIds(std::string out) {
+  static const std::regex kId("(<stream:stream [^>]*) id='[0-9a-f]+'");
+  return std::regex_replace(out, kId, "$1 id='*'");
+}
+
 TEST(TranscriptReplay, SparkLoginAnyChunkingGivesTheSameOutput) {
   const auto whole = replaySpark(0);
   for (size_t chunk : {1, 2, 3, 5, 7, 13, 64}) {
     const auto h = replaySpark(chunk);
-    EXPECT_EQ(h->transport.all, whole->transport.all) << "chunk " << chunk;
+    EXPECT_EQ(withoutStreamIds(h->transport.all), withoutStreamIds(whole->transport.all))
+        << "chunk " << chunk;
     EXPECT_EQ(h->router.events, whole->router.events) << "chunk " << chunk;
   }
 }

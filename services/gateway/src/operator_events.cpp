@@ -1,0 +1,79 @@
+#include "operator_events.hpp"
+
+#include <array>
+
+#include "xmpp/runtime/runtime.hpp"
+
+namespace xmpp::gateway {
+namespace {
+
+// Label values must stay a small set: anything else a peer could make up is "other".
+constexpr std::array<std::string_view, 14> kAuthConditions = {"aborted",
+                                                              "account-disabled",
+                                                              "credentials-expired",
+                                                              "encryption-required",
+                                                              "incorrect-encoding",
+                                                              "invalid-authzid",
+                                                              "invalid-mechanism",
+                                                              "malformed-request",
+                                                              "mechanism-too-weak",
+                                                              "not-authorized",
+                                                              "temporary-auth-failure",
+                                                              "not-acceptable",
+                                                              "bad-request",
+                                                              "internal-server-error"};
+constexpr std::array<std::string_view, 7> kMechanisms = {
+    "PLAIN", "SCRAM-SHA-1", "SCRAM-SHA-256", "SCRAM-SHA-512", "legacy", "sasl", "unknown"};
+
+template <size_t N>
+std::string bounded(std::string_view value, const std::array<std::string_view, N>& known) {
+  for (std::string_view k : known) {
+    if (k == value) return std::string(k);
+  }
+  return "other";
+}
+
+}  // namespace
+
+OperatorEvents::OperatorEvents(prometheus::Registry& r)
+    : streamErrors_(prometheus::BuildCounter()
+                        .Name("xmpp_stream_errors_total")
+                        .Help("Stream errors by condition; direction sent (by the server) or "
+                              "received (from the client)")
+                        .Register(r)),
+      authFailures_(prometheus::BuildCounter()
+                        .Name("xmpp_auth_failures_total")
+                        .Help("Failed authentication attempts by mechanism and condition")
+                        .Register(r)) {
+  // Pre-created so dashboards and alerts see zeros, not absent series.
+  for (std::string_view c : {"not-authorized", "policy-violation"}) {
+    streamErrors_.Add({{"condition", std::string(c)}, {"direction", "sent"}});
+  }
+  authFailures_.Add({{"mechanism", "PLAIN"}, {"condition", "not-authorized"}});
+}
+
+void OperatorEvents::streamError(const Peer& peer, std::string_view condition,
+                                 std::string_view text, bool fromClient) {
+  // Stream conditions come from our own enum: a bounded set.
+  streamErrors_
+      .Add({{"condition", std::string(condition)}, {"direction", fromClient ? "received" : "sent"}})
+      .Increment();
+  runtime::logInfo(fromClient ? "stream error from client" : "stream error",
+                   {{"session", std::string(peer.sessionId)},
+                    {"peer", std::string(peer.address)},
+                    {"condition", std::string(condition)},
+                    {"text", std::string(text)}});
+}
+
+void OperatorEvents::authFailed(const Peer& peer, std::string_view mechanism,
+                                std::string_view condition) {
+  const std::string m = bounded(mechanism, kMechanisms);
+  const std::string c = bounded(condition, kAuthConditions);
+  authFailures_.Add({{"mechanism", m}, {"condition", c}}).Increment();
+  runtime::logInfo("login failed", {{"session", std::string(peer.sessionId)},
+                                    {"peer", std::string(peer.address)},
+                                    {"mechanism", m},
+                                    {"condition", c}});
+}
+
+}  // namespace xmpp::gateway

@@ -1,0 +1,27 @@
+#pragma once
+// SessionEvents for operators: each stream error, failed login and refusal is one info log
+// line (session id, peer address, condition; never a password or a body) and one count in
+// xmpp_stream_errors_total{condition,direction} / xmpp_auth_failures_total{mechanism,condition}.
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/registry.h>
+
+#include "ports.hpp"
+
+namespace xmpp::gateway {
+
+class OperatorEvents final : public SessionEvents {
+ public:
+  explicit OperatorEvents(prometheus::Registry& registry);
+  void streamError(const Peer& peer, std::string_view condition, std::string_view text,
+                   bool fromClient) override;
+  void authFailed(const Peer& peer, std::string_view mechanism,
+                  std::string_view condition) override;
+
+ private:
+  prometheus::Family<prometheus::Counter>& streamErrors_;
+  prometheus::Family<prometheus::Counter>& authFailures_;
+};
+
+}  // namespace xmpp::gateway
