@@ -1,16 +1,13 @@
 #include "c2s_session.hpp"
 
-#include <array>
 #include <charconv>
 #include <utility>
 
-#include "base64.hpp"
+#include "features/stream_feature.hpp"
 #include "random_id.hpp"
 #include "xmpp/stanza/codec.hpp"
 #include "xmpp/stanza/element.hpp"
-#include "xmpp/stanza/payloads.hpp"
 #include "xmpp/stream/stream_error.hpp"
-#include "xmpp/xml/escape.hpp"
 #include "xmpp/xml/namespaces.hpp"
 
 namespace xmpp::gateway {
@@ -18,45 +15,12 @@ namespace {
 
 using C = stream::StreamErrorCondition;
 
-constexpr std::string_view kSm = "urn:xmpp:sm:3";
 constexpr std::string_view kStreamClose = "</stream:stream>";
 // A stream header (with whatever whitespace and XML declaration precede it) longer than this
 // is abuse; real ones are ~200 bytes.
 constexpr size_t kMaxHeaderBytes = 8 * 1024;
-// Random bytes in a server-generated resource (RFC 6120 §7.6.2.1) and in a restarted
-// stream's id (the first one comes from the connection).
-constexpr size_t kResourceBytes = 8;
+// Random bytes in a restarted stream's id (the first one comes from the connection).
 constexpr size_t kStreamIdBytes = 8;
-
-constexpr std::array<std::string_view, 11> kSaslConditions = {"aborted",
-                                                              "account-disabled",
-                                                              "credentials-expired",
-                                                              "encryption-required",
-                                                              "incorrect-encoding",
-                                                              "invalid-authzid",
-                                                              "invalid-mechanism",
-                                                              "malformed-request",
-                                                              "mechanism-too-weak",
-                                                              "not-authorized",
-                                                              "temporary-auth-failure"};
-
-constexpr StanzaError kTlsRequired{"modify", "not-acceptable", 406,
-                                   "TLS is required before authentication"};
-constexpr StanzaError kPlaintextNeedsTls{"modify", "not-acceptable", 406,
-                                         "plaintext passwords need TLS: use <digest/>"};
-
-bool isKnownSaslCondition(std::string_view c) {
-  for (std::string_view k : kSaslConditions) {
-    if (k == c) return true;
-  }
-  return false;
-}
-
-// SASL payload: empty or "=" is zero-length data (RFC 6120 §6.4.2).
-std::optional<std::string> decodeSaslPayload(std::string_view text) {
-  if (text.empty() || text == "=") return std::string{};
-  return base64Decode(text);
-}
 
 std::string_view trimmed(std::string_view s) {
   constexpr std::string_view kWs = " \t\r\n";
@@ -84,13 +48,6 @@ stream::StreamErrorCondition conditionFromName(std::string_view name) {
   return C::kUndefinedCondition;
 }
 
-StanzaError legacyFailure(std::string_view condition) {
-  if (condition == "malformed-request") return errors::kNotAcceptable;
-  if (condition == "encryption-required") return kPlaintextNeedsTls;
-  if (condition == "temporary-auth-failure") return errors::kResourceConstraint;
-  return errors::kNotAuthorized;
-}
-
 }  // namespace
 
 C2sSession::C2sSession(Transport& transport, AuthClient& auth, RouterLink& router,
@@ -109,7 +66,7 @@ C2sSession::~C2sSession() = default;
 // --- Input ------------------------------------------------------------------------------
 
 void C2sSession::onBytes(std::string_view data) {
-  if (closed_ || tlsPending_ || data.empty()) return;
+  if (closed() || state_ == State::kTlsHandshake || data.empty()) return;
   if (authPending_) {
     hold(data);
     return;
@@ -119,7 +76,7 @@ void C2sSession::onBytes(std::string_view data) {
 
 void C2sSession::pump(std::string_view data) {
   pumping_ = true;
-  while (!closed_ && !authPending_ && !tlsPending_) {
+  while (!closed() && !authPending_ && state_ != State::kTlsHandshake) {
     if (decoderPaused_) resumeDecoder();
     if (awaitingHeader_ && headerBytes_.empty()) {
       // Whitespace before a (restarted) stream's XML declaration is not XML the parser may
@@ -130,7 +87,7 @@ void C2sSession::pump(std::string_view data) {
     if (data.empty()) break;
     const bool capturing = awaitingHeader_;
     const size_t consumed = decoder_.feed(data);
-    if (capturing && !closed_) {
+    if (capturing && !closed()) {
       headerBytes_.append(data.substr(0, consumed));
       if (awaitingHeader_ && headerBytes_.size() > kMaxHeaderBytes) {
         streamError({C::kPolicyViolation, "stream header too large"});
@@ -144,7 +101,7 @@ void C2sSession::pump(std::string_view data) {
     }
   }
   pumping_ = false;
-  if (!closed_ && authPending_ && !data.empty()) hold(data);
+  if (!closed() && authPending_ && !data.empty()) hold(data);
 }
 
 void C2sSession::resumeDecoder() {
@@ -188,23 +145,9 @@ void C2sSession::suspendForAuth() {
 void C2sSession::authAnswered() {
   authPending_ = false;
   // Inside pump() (a synchronous answer) the loop picks up where it stopped.
-  if (closed_ || pumping_) return;
+  if (closed() || pumping_) return;
   std::string pending = std::exchange(held_, {});
   pump(pending);
-}
-
-template <class T, class F>
-AuthClient::Callback<T> C2sSession::guarded(F&& f) {
-  return [alive = std::weak_ptr<bool>(alive_), this, f = std::forward<F>(f)](
-             const grpc::Status& status, const T& response) mutable {
-    if (alive.expired()) return;  // the session is gone
-    if (closed_) {
-      authPending_ = false;
-      return;
-    }
-    f(status, response);
-    authAnswered();
-  };
 }
 
 // --- Decoder events ---------------------------------------------------------------------
@@ -235,12 +178,16 @@ void C2sSession::onStreamOpen(stream::StreamHeader header) {
     closeAfter(std::move(out));
     return;
   }
-  if (clientVersioned_) appendFeatures(out, currentFeatures());
+  if (clientVersioned_) {
+    Features features;
+    c2sFeatures().advertise(*this, features);
+    appendFeatures(out, features);
+  }
   send(std::move(out));
 }
 
 void C2sSession::onStanza(xml::Document&& document) {
-  if (closed_) return;
+  if (closed()) return;
   xml::Element root = document.document_element();
   const std::string_view name = root.name();
   const std::string_view ns = xml::namespaceOf(root);
@@ -254,12 +201,10 @@ void C2sSession::onStanza(xml::Document&& document) {
     } else {
       streamError({C::kUnsupportedStanzaType, {}});
     }
-  } else if (ns == ns::kTls) {
-    onStarttls(name);
-  } else if (ns == ns::kSasl) {
-    onSasl(root, name);
-  } else if (ns == kSm) {
-    onSm(name);
+    return;
+  }
+  if (auto handler = c2sFeatures().element(name, ns)) {
+    handler(*this, root);
   } else if (ns == ns::kStreams && name == "error") {
     // The client reports a stream error: it is closing; so do we.
     const xml::Element condition = root.first_child();
@@ -271,33 +216,13 @@ void C2sSession::onStanza(xml::Document&& document) {
 }
 
 void C2sSession::onStreamClose() {
-  if (closed_) return;
+  if (closed()) return;
   closeAfter(std::string(kStreamClose));
 }
 
 void C2sSession::onError(const stream::StreamError& error) { streamError(error); }
 
 // --- Negotiation ------------------------------------------------------------------------
-
-Features C2sSession::currentFeatures() const {
-  Features f;
-  if (authenticated_) {
-    f.bind = true;
-    return f;
-  }
-  const bool secure = transport_.secure();
-  if (!secure && config_.tlsAvailable) {
-    f.starttls = true;
-    f.starttlsRequired = config_.tlsRequired;
-  }
-  if (!secure && config_.tlsRequired) return f;  // nothing but STARTTLS before TLS
-  for (const std::string& m : config_.mechanisms) {
-    if (mechanismOffered(m)) f.mechanisms.push_back(m);
-  }
-  f.legacyAuth = config_.legacyAuth;
-  f.registration = config_.registration;
-  return f;
-}
 
 bool C2sSession::mechanismOffered(std::string_view mechanism) const {
   const bool secure = transport_.secure();
@@ -315,19 +240,8 @@ bool C2sSession::isServerAddress(std::string_view to) const {
   return jid && jid->local().empty() && jid->resource().empty() && jid->domain() == config_.domain;
 }
 
-void C2sSession::onStarttls(std::string_view name) {
-  if (name != "starttls") {
-    streamError({C::kUnsupportedStanzaType, {}});
-    return;
-  }
-  if (transport_.secure() || !config_.tlsAvailable || authenticated_) {
-    closeAfter("<failure xmlns=\"urn:ietf:params:xml:ns:xmpp-tls\"/></stream:stream>");
-    return;
-  }
-  send("<proceed xmlns=\"urn:ietf:params:xml:ns:xmpp-tls\"/>");
-  saslInProgress_ = false;
-  saslContinuation_.clear();
-  tlsPending_ = true;
+void C2sSession::beginTls() {
+  state_ = State::kTlsHandshake;
   discardRest_ = true;
   decoder_.pause();
   decoderPaused_ = true;
@@ -335,130 +249,11 @@ void C2sSession::onStarttls(std::string_view name) {
 }
 
 void C2sSession::onTlsEstablished() {
-  if (closed_ || !tlsPending_) return;
-  tlsPending_ = false;
+  if (state_ != State::kTlsHandshake) return;
+  state_ = State::kNegotiating;
   restartPending_ = true;
   held_.clear();
   if (!pumping_) resumeDecoder();
-}
-
-void C2sSession::onSasl(xml::Element element, std::string_view name) {
-  if (authenticated_) {
-    streamError({C::kUnsupportedStanzaType, "already authenticated"});
-    return;
-  }
-  if (name == "auth") {
-    saslAuth(element);
-  } else if (name == "response") {
-    saslResponse(element);
-  } else if (name == "abort") {
-    saslInProgress_ = false;
-    saslContinuation_.clear();
-    saslFail("aborted");
-  } else {
-    streamError({C::kUnsupportedStanzaType, {}});
-  }
-}
-
-void C2sSession::saslAuth(xml::Element element) {
-  saslInProgress_ = false;
-  saslContinuation_.clear();
-  const std::string_view mechanism = element.attribute("mechanism").value();
-  // A metric label: only mechanisms we know, never what a client made up.
-  saslMechanism_ = mechanismOffered(mechanism) ? std::string(mechanism) : std::string("unknown");
-  if (config_.tlsRequired && !transport_.secure()) {
-    saslFail("encryption-required");
-    return;
-  }
-  if (!mechanismOffered(mechanism)) {
-    saslFail("invalid-mechanism");
-    return;
-  }
-  auto payload = decodeSaslPayload(xml::text(element));
-  if (!payload) {
-    saslFail("incorrect-encoding");
-    return;
-  }
-  v1::SaslStartRequest request;
-  request.set_mechanism(std::string(mechanism));
-  request.set_initial_response(std::move(*payload));
-  fillClientSession(*request.mutable_session());
-  suspendForAuth();
-  auth_.saslStart(request,
-                  guarded<v1::SaslStep>([this](const grpc::Status& s, const v1::SaslStep& step) {
-                    onSaslStep(s, step);
-                  }));
-}
-
-void C2sSession::saslResponse(xml::Element element) {
-  if (!saslInProgress_) {
-    saslFail("malformed-request");
-    return;
-  }
-  saslInProgress_ = false;
-  auto payload = decodeSaslPayload(xml::text(element));
-  if (!payload) {
-    saslContinuation_.clear();
-    saslFail("incorrect-encoding");
-    return;
-  }
-  v1::SaslContinueRequest request;
-  request.set_continuation(std::exchange(saslContinuation_, {}));
-  request.set_response(std::move(*payload));
-  fillClientSession(*request.mutable_session());
-  suspendForAuth();
-  auth_.saslContinue(request,
-                     guarded<v1::SaslStep>([this](const grpc::Status& s, const v1::SaslStep& step) {
-                       onSaslStep(s, step);
-                     }));
-}
-
-void C2sSession::onSaslStep(const grpc::Status& status, const v1::SaslStep& step) {
-  if (!status.ok()) {
-    // The auth service is unreachable or broken: not the client's fault.
-    saslFail("temporary-auth-failure", false);
-    return;
-  }
-  std::string out;
-  switch (step.outcome()) {
-    case v1::SaslStep::OUTCOME_CHALLENGE: {
-      saslInProgress_ = true;
-      saslContinuation_ = step.continuation();
-      std::string data;
-      appendBase64(data, step.data());
-      appendSaslData(out, "challenge", data);
-      send(std::move(out));
-      return;
-    }
-    case v1::SaslStep::OUTCOME_SUCCESS: {
-      auto account = jid::Jid::fromParts(step.username(), config_.domain, {});
-      if (!account) {
-        saslFail("temporary-auth-failure", false);
-        return;
-      }
-      account_ = std::move(*account);
-      bareJid_ = account_.bareStr();
-      authenticated_ = true;
-      std::string data;
-      appendBase64(data, step.data());
-      appendSaslData(out, "success", data);
-      send(std::move(out));
-      // The decoder is paused at </auth> or </response>: what follows is the new stream.
-      restartPending_ = true;
-      return;
-    }
-    default:
-      saslFail(isKnownSaslCondition(step.condition()) ? step.condition() : "not-authorized");
-      return;
-  }
-}
-
-void C2sSession::saslFail(std::string_view condition, bool counts) {
-  reportAuthFailure(saslMechanism_.empty() ? std::string_view("sasl") : saslMechanism_, condition);
-  std::string out;
-  appendSaslFailure(out, condition);
-  if (counts && countFailure(out)) return;
-  send(std::move(out));
 }
 
 // Counts a failed attempt; past the limit, appends the stream error to `out`, sends it and
@@ -473,15 +268,13 @@ bool C2sSession::countFailure(std::string& out) {
   return true;
 }
 
-void C2sSession::onSm(std::string_view name) {
-  if (name == "enable" || name == "resume") {
-    // XEP-0198 is not offered (yet): refuse politely, the stream goes on.
-    std::string out;
-    appendSmFailed(out, bound_ ? "feature-not-implemented" : "unexpected-request");
-    send(std::move(out));
-    return;
-  }
-  streamError({C::kUnsupportedStanzaType, {}});
+void C2sSession::authenticated(const jid::Jid& account, bool restart) {
+  account_ = account;
+  bareJid_ = account_.bareStr();
+  authenticated_ = true;
+  state_ = State::kAuthenticated;
+  // SASL: the decoder is paused at </auth> or </response>: what follows is the new stream.
+  if (restart) restartPending_ = true;
 }
 
 void C2sSession::fillClientSession(v1::ClientSession& session) const {
@@ -495,209 +288,19 @@ void C2sSession::negotiationIq(xml::Element element) {
   const v1::Element* payload = stanza::firstChildElement(iq.element());
   const bool request = iq.type() == "get" || iq.type() == "set";
   if (payload != nullptr && request && isServerAddress(iq.to())) {
-    if (!authenticated_) {
-      if (payload->name() == "query" && payload->ns() == ns::kLegacyAuth) {
-        legacyAuth(iq, *payload);
-        return;
-      }
-      if (payload->name() == "query" && payload->ns() == ns::kRegister) {
-        registration(iq, *payload);
-        return;
-      }
-    } else {
-      if (payload->name() == "bind" && payload->ns() == ns::kBind) {
-        bindResource(iq, *payload);
-        return;
-      }
-      if (payload->name() == "session" && payload->ns() == ns::kSession) {
-        std::string out;
-        appendIqResult(out, iq.id(), iq.to());
-        send(std::move(out));
-        return;
-      }
+    if (auto handler = c2sFeatures().iq(payload->name(), payload->ns())) {
+      handler(*this, iq, *payload);
+      return;
     }
   }
   // RFC 6120 §7.1: nothing but negotiation before the resource is bound.
   streamError({C::kNotAuthorized, "stanza before resource binding"});
 }
 
-void C2sSession::legacyAuth(const v1::Stanza& iq, const v1::Element& query) {
-  if (!config_.legacyAuth) {
-    sendStanzaError(iq, errors::kServiceUnavailable);
-    return;
-  }
-  if (config_.tlsRequired && !transport_.secure()) {
-    sendStanzaError(iq, kTlsRequired);
-    return;
-  }
-  if (iq.type() == "get") {
-    v1::LegacyAuthFieldsRequest request;
-    request.set_username(stanza::childText(query, "username", ns::kLegacyAuth));
-    suspendForAuth();
-    auth_.legacyAuthFields(
-        request, guarded<v1::LegacyAuthFieldsResponse>(
-                     [this, id = iq.id(), from = iq.to(), username = request.username()](
-                         const grpc::Status& status, const v1::LegacyAuthFieldsResponse& fields) {
-                       if (!status.ok()) {
-                         std::string out;
-                         appendStanzaError(out, "iq", id, from, errors::kInternalServerError);
-                         send(std::move(out));
-                         return;
-                       }
-                       std::string payload = "<query xmlns=\"jabber:iq:auth\"><username>";
-                       xml::appendEscapedText(payload, username);
-                       payload += "</username>";
-                       // <password/> is refused without TLS: do not offer it.
-                       if (fields.password() && transport_.secure()) payload += "<password/>";
-                       if (fields.digest()) payload += "<digest/>";
-                       payload += "<resource/></query>";
-                       std::string out;
-                       appendIqResult(out, id, from, payload);
-                       send(std::move(out));
-                     }));
-    return;
-  }
-
-  auto fields = stanza::LegacyAuth::parse(query);
-  const bool hasDigest = fields->digest && !fields->digest->empty();
-  const bool hasPassword = fields->password && !fields->password->empty();
-  if (!fields->username || fields->username->empty() || (!hasDigest && !hasPassword) ||
-      !fields->resource || fields->resource->empty() ||
-      !jid::detail::prepareResourcepart(*fields->resource)) {
-    sendStanzaError(iq, errors::kNotAcceptable);
-    return;
-  }
-  v1::LegacyAuthRequest request;
-  request.set_username(*fields->username);
-  if (hasDigest) {
-    request.set_digest(std::move(*fields->digest));
-  } else if (transport_.secure()) {
-    request.set_password(std::move(*fields->password));
-  } else {
-    sendStanzaError(iq, kPlaintextNeedsTls);
-    return;
-  }
-  fillClientSession(*request.mutable_session());
-  suspendForAuth();
-  auth_.legacyAuth(
-      request, guarded<v1::LegacyAuthResponse>(
-                   [this, id = iq.id(), from = iq.to(), requested = std::move(*fields->username),
-                    resource = std::move(*fields->resource)](
-                       const grpc::Status& status, const v1::LegacyAuthResponse& response) {
-                     std::string out;
-                     if (!status.ok()) {
-                       appendStanzaError(out, "iq", id, from,
-                                         status.error_code() == grpc::StatusCode::INVALID_ARGUMENT
-                                             ? errors::kNotAcceptable
-                                             : errors::kInternalServerError);
-                       send(std::move(out));
-                       return;
-                     }
-                     if (!response.ok()) {
-                       reportAuthFailure("legacy", response.condition());
-                       const StanzaError error = legacyFailure(response.condition());
-                       appendStanzaError(out, "iq", id, from, error);
-                       if (error.condition == errors::kNotAuthorized.condition && countFailure(out))
-                         return;
-                       send(std::move(out));
-                       return;
-                     }
-                     const std::string& username =
-                         response.username().empty() ? requested : response.username();
-                     auto jid = jid::Jid::fromParts(username, config_.domain, resource);
-                     if (!jid) {
-                       appendStanzaError(out, "iq", id, from, errors::kNotAcceptable);
-                       send(std::move(out));
-                       return;
-                     }
-                     account_ = jid->bare();
-                     authenticated_ = true;
-                     appendIqResult(out, id, from);
-                     send(std::move(out));
-                     bindSession(*jid);
-                   }));
-}
-
-void C2sSession::registration(const v1::Stanza& iq, const v1::Element& query) {
-  if (!config_.registration) {
-    sendStanzaError(iq, errors::kServiceUnavailable);
-    return;
-  }
-  if (config_.tlsRequired && !transport_.secure()) {
-    sendStanzaError(iq, kTlsRequired);
-    return;
-  }
-  if (iq.type() == "get") {
-    std::string out;
-    appendIqResult(out, iq.id(), iq.to(),
-                   "<query xmlns=\"jabber:iq:register\"><instructions>Choose a username and "
-                   "password.</instructions><username/><password/></query>");
-    send(std::move(out));
-    return;
-  }
-  // One account per stream; cancelling an account needs a login first.
-  if (registered_ || stanza::findChild(query, "remove", ns::kRegister) != nullptr) {
-    sendStanzaError(iq, errors::kNotAllowed);
-    return;
-  }
-  v1::RegisterRequest request;
-  request.set_username(stanza::childText(query, "username", ns::kRegister));
-  request.set_password(stanza::childText(query, "password", ns::kRegister));
-  if (request.username().empty() || request.password().empty()) {
-    sendStanzaError(iq, errors::kNotAcceptable);
-    return;
-  }
-  fillClientSession(*request.mutable_session());
-  suspendForAuth();
-  auth_.registerAccount(
-      request, guarded<v1::AuthEmpty>([this, id = iq.id(), from = iq.to()](
-                                          const grpc::Status& status, const v1::AuthEmpty&) {
-        std::string out;
-        switch (status.error_code()) {
-          case grpc::StatusCode::OK:
-            registered_ = true;
-            appendIqResult(out, id, from);
-            break;
-          case grpc::StatusCode::ALREADY_EXISTS:
-            appendStanzaError(out, "iq", id, from, errors::kConflict);
-            break;
-          case grpc::StatusCode::INVALID_ARGUMENT:
-            appendStanzaError(out, "iq", id, from, errors::kNotAcceptable);
-            break;
-          case grpc::StatusCode::PERMISSION_DENIED:
-            appendStanzaError(out, "iq", id, from, errors::kNotAllowed);
-            break;
-          default:
-            appendStanzaError(out, "iq", id, from, errors::kInternalServerError);
-            break;
-        }
-        send(std::move(out));
-      }));
-}
-
-void C2sSession::bindResource(const v1::Stanza& iq, const v1::Element& bind) {
-  if (iq.type() != "set") {
-    sendStanzaError(iq, errors::kBadRequest);
-    return;
-  }
-  const std::string requested = stanza::childText(bind, "resource", ns::kBind);
-  auto jid = account_.withResource(requested.empty() ? randomHex(kResourceBytes) : requested);
-  if (!jid) {
-    sendStanzaError(iq, errors::kBadRequest);
-    return;
-  }
-  std::string payload = "<bind xmlns=\"urn:ietf:params:xml:ns:xmpp-bind\"><jid>";
-  xml::appendEscapedText(payload, jid->str());
-  payload += "</jid></bind>";
-  std::string out;
-  appendIqResult(out, iq.id(), iq.to(), payload);
-  send(std::move(out));
-  bindSession(*jid);
-}
-
 void C2sSession::bindSession(const jid::Jid& jid) {
-  if (closed_) return;  // writing the result overflowed the send queue: never bound
+  if (closed()) return;  // writing the result overflowed the send queue: never bound
   bound_ = true;
+  state_ = State::kBound;
   fullJid_ = jid.str();
   bareJid_ = jid.bareStr();
   // The header is kept only to replay it after a pause; none follows binding.
@@ -794,17 +397,17 @@ v1::SessionInfo C2sSession::sessionInfo() const {
 // --- Router side ------------------------------------------------------------------------
 
 void C2sSession::deliver(const v1::Stanza& stanza) {
-  if (closed_) return;
+  if (closed()) return;
   std::string out;
   stanza::toXml(stanza, out);
   send(std::move(out));
 }
 
 void C2sSession::deliverOffline(const v1::Delivery& delivery) {
-  if (closed_) return;  // not written: the router keeps it offline
+  if (closed()) return;  // not written: the router keeps it offline
   deliver(delivery.stanza());
   // A write that overflowed the send queue closed the session: leave it stored offline.
-  if (delivery.offline_id() != 0 && !closed_) {
+  if (delivery.offline_id() != 0 && !closed()) {
     router_.offlineAck(delivery.offline_user().empty() ? bareJid_ : delivery.offline_user(),
                        {delivery.offline_id()});
   }
@@ -820,19 +423,19 @@ void C2sSession::shutdown() { streamError({C::kSystemShutdown, {}}); }
 
 void C2sSession::onSendQueueOverflow() {
   // The transport closes the socket itself; nothing more can be written.
-  closed_ = true;
+  state_ = State::kClosed;
   endSession();
 }
 
 void C2sSession::onTransportClosed() {
-  closed_ = true;
+  state_ = State::kClosed;
   endSession();
 }
 
 // --- Output and teardown ----------------------------------------------------------------
 
 void C2sSession::send(std::string bytes) {
-  if (closed_) return;
+  if (closed()) return;
   transport_.write(std::move(bytes));
 }
 
@@ -844,11 +447,11 @@ void C2sSession::sendStanzaError(const v1::Stanza& request, const StanzaError& e
 }
 
 void C2sSession::streamError(const stream::StreamError& error, bool includeText) {
-  if (closed_) return;
+  if (closed()) return;
   std::string out;
-  if (tlsPending_) {
+  if (state_ == State::kTlsHandshake) {
     // Mid-handshake nothing plaintext may be written: just close.
-    closed_ = true;
+    state_ = State::kClosed;
     endSession();
     transport_.close();
     return;
@@ -876,9 +479,9 @@ void C2sSession::reportAuthFailure(std::string_view mechanism, std::string_view 
 }
 
 void C2sSession::closeAfter(std::string bytes) {
-  if (closed_) return;
+  if (closed()) return;
   transport_.write(std::move(bytes));
-  closed_ = true;
+  state_ = State::kClosed;
   held_.clear();
   if (pumping_) decoder_.pause();  // stop parsing the rest of the chunk
   endSession();

@@ -23,6 +23,8 @@
 #include <string>
 #include <string_view>
 
+#include <functional>
+
 #include "ports.hpp"
 #include "replies.hpp"
 #include "xmpp/jid/jid.hpp"
@@ -30,8 +32,24 @@
 
 namespace xmpp::gateway {
 
+/// SASL state of one stream (features/sasl_feature.cpp).
+struct SaslState {
+  bool inProgress = false;   // a challenge was sent: a <response/> may follow
+  std::string continuation;  // the auth service's sealed state for the next step
+  std::string mechanism;     // for reports: an offered mechanism or "unknown"
+};
+
 class C2sSession final : private stream::DecoderCallbacks {
  public:
+  /// Where the stream is. bound() and authenticated() are facts that outlive kClosed.
+  enum class State {
+    kNegotiating,    // before authentication (STARTTLS, SASL, legacy auth, registration)
+    kTlsHandshake,   // <proceed/> sent: the bytes are the TLS layer's
+    kAuthenticated,  // SASL done: restart, then bind
+    kBound,          // a resource is bound: stanzas go to the router
+    kClosed,
+  };
+
   /// Failed SASL / legacy-auth attempts allowed on one stream before it is closed with
   /// <policy-violation/>.
   static constexpr int kMaxAuthFailures = 5;
@@ -73,11 +91,60 @@ class C2sSession final : private stream::DecoderCallbacks {
 
   bool bound() const { return bound_; }
   bool authenticated() const { return authenticated_; }
-  bool closed() const { return closed_; }
+  bool closed() const { return state_ == State::kClosed; }
   const std::string& fullJid() const { return fullJid_; }  // empty until bound
   const std::string& bareJid() const { return bareJid_; }  // empty until authenticated
   const std::string& sessionId() const { return sessionId_; }
   const std::string& streamId() const { return streamId_; }
+
+  // --- For stream features (features/*.cpp) ---------------------------------------------
+
+  Transport& transport() { return transport_; }
+  const Transport& transport() const { return transport_; }
+  AuthClient& auth() { return auth_; }
+  const SessionConfig& config() const { return config_; }
+  State state() const { return state_; }
+  const jid::Jid& account() const { return account_; }
+  /// The SASL exchange in progress (features/sasl_feature.cpp).
+  SaslState& sasl() { return sasl_; }
+  bool registered() const { return registered_; }
+  void setRegistered() { registered_ = true; }
+
+  bool isServerAddress(std::string_view to) const;
+  /// Whether SASL `mechanism` is offered on this stream now (TLS rules included).
+  bool mechanismOffered(std::string_view mechanism) const;
+  void send(std::string bytes);
+  void sendStanzaError(const v1::Stanza& request, const StanzaError& error);
+  void streamError(const stream::StreamError& error, bool includeText = false);
+  void closeAfter(std::string bytes);
+  /// <proceed/> was sent: the rest of this chunk and the handshake are the transport's.
+  void beginTls();
+  /// Authenticated as `account` (bare). `restart`: SASL, the client opens a new stream.
+  void authenticated(const jid::Jid& account, bool restart);
+  /// Binds the full JID and tells the router (after the result was written).
+  void bindSession(const jid::Jid& jid);
+  /// Counts a failed attempt; past the limit, appends the stream error to `out`, sends it
+  /// and closes (returns true).
+  bool countFailure(std::string& out);
+  void reportAuthFailure(std::string_view mechanism, std::string_view condition);
+  void fillClientSession(v1::ClientSession& session) const;
+  /// Stops reading until the callback made by guarded() has run.
+  void suspendForAuth();
+  /// An AuthClient callback that does nothing if the session is gone or closed, and resumes
+  /// reading after `f`.
+  template <class T, class F>
+  AuthClient::Callback<T> guarded(F&& f) {
+    return [alive = std::weak_ptr<bool>(alive_), this, f = std::forward<F>(f)](
+               const grpc::Status& status, const T& response) mutable {
+      if (alive.expired()) return;  // the session is gone
+      if (state_ == State::kClosed) {
+        authPending_ = false;
+        return;
+      }
+      f(status, response);
+      authAnswered();
+    };
+  }
 
  private:
   // DecoderCallbacks
@@ -91,43 +158,18 @@ class C2sSession final : private stream::DecoderCallbacks {
   void pump(std::string_view data);
   void resumeDecoder();
   void hold(std::string_view data);
-  void suspendForAuth();
   void authAnswered();
-  template <class T, class F>
-  AuthClient::Callback<T> guarded(F&& f);
 
-  // Negotiation
-  Features currentFeatures() const;
-  bool mechanismOffered(std::string_view mechanism) const;
-  bool isServerAddress(std::string_view to) const;
-  void onStarttls(std::string_view name);
-  void onSasl(xml::Element element, std::string_view name);
-  void saslAuth(xml::Element element);
-  void saslResponse(xml::Element element);
-  void onSaslStep(const grpc::Status& status, const v1::SaslStep& step);
-  void saslFail(std::string_view condition, bool counts = true);
-  void onSm(std::string_view name);
   void negotiationIq(xml::Element element);
-  void legacyAuth(const v1::Stanza& iq, const v1::Element& query);
-  void registration(const v1::Stanza& iq, const v1::Element& query);
-  void bindResource(const v1::Stanza& iq, const v1::Element& bind);
-  void bindSession(const jid::Jid& jid);
-  bool countFailure(std::string& out);
-  void fillClientSession(v1::ClientSession& session) const;
 
   // Bound stream
   void routeStanza(xml::Element element, std::string_view name);
   bool updatePresence(const v1::Stanza& presence);
   v1::SessionInfo sessionInfo() const;
 
-  // Output and teardown
-  void send(std::string bytes);
-  void sendStanzaError(const v1::Stanza& request, const StanzaError& error);
-  void streamError(const stream::StreamError& error, bool includeText = false);
-  void closeAfter(std::string bytes);
+  // Teardown
   void endSession();
   void reportStreamError(const stream::StreamError& error, bool fromClient = false);
-  void reportAuthFailure(std::string_view mechanism, std::string_view condition);
 
   Transport& transport_;
   AuthClient& auth_;
@@ -137,6 +179,7 @@ class C2sSession final : private stream::DecoderCallbacks {
   std::string streamId_;
   stream::XmppStreamDecoder decoder_;
   std::shared_ptr<bool> alive_;  // auth callbacks hold a weak_ptr: the session may go first
+  State state_ = State::kNegotiating;
 
   // Input
   std::string headerBytes_;  // raw bytes of the current stream header, replayed on resume
@@ -148,21 +191,17 @@ class C2sSession final : private stream::DecoderCallbacks {
   bool discardRest_ = false;     // drop what follows <starttls/> in the current chunk
   bool pumping_ = false;
   bool authPending_ = false;
-  bool tlsPending_ = false;
 
   // Stream
   bool headerSent_ = false;
   bool clientVersioned_ = false;  // the client's header carried version 1.x
-  bool closed_ = false;
-  bool ended_ = false;  // sessionEnded reported
+  bool ended_ = false;            // sessionEnded reported
 
   // Authentication
+  SaslState sasl_;
   bool authenticated_ = false;
-  bool saslInProgress_ = false;
   bool registered_ = false;
   int authFailures_ = 0;
-  std::string saslContinuation_;
-  std::string saslMechanism_;
   jid::Jid account_;  // user@domain once authenticated
 
   // Bound session
