@@ -1,6 +1,7 @@
 """End to end: the router's modules through slixmpp's own plugins for them: XEP-0280 carbons
 (xep_0280), XEP-0030 disco with XEP-0157 contact addresses (xep_0030, xep_0128), XEP-0092
-software version without the OS (xep_0092)."""
+software version without the OS (xep_0092), XEP-0048 bookmarks in XEP-0049 private storage
+(xep_0048 over xep_0049)."""
 
 import os
 import sys
@@ -96,6 +97,28 @@ class ModulesTest(unittest.TestCase):
             self.assertIn(("account", "registered", None, None),
                           own["disco_info"]["identities"])
             await logout(c)
+        run(go())
+
+    def test_bookmarks_in_private_storage_survive_a_new_login(self):
+        async def go():
+            plugins = ("xep_0060", "xep_0163", "xep_0049", "xep_0048")
+            a = await login(self.cluster, "alice@localhost/one", "alice-pw", plugins=plugins)
+            from slixmpp.plugins.xep_0048.stanza import Bookmarks
+            marks = Bookmarks()
+            marks.add_conference("room@conference.localhost", "alice", name="Room",
+                                 autojoin=True)
+            await a.plugin["xep_0048"].set_bookmarks(marks, method="xep_0049", timeout=10)
+            await logout(a)
+
+            b = await login(self.cluster, "alice@localhost/two", "alice-pw", gateway=1,
+                            plugins=plugins)
+            result = await b.plugin["xep_0048"].get_bookmarks(method="xep_0049", timeout=10)
+            conferences = result["private"]["bookmarks"]["conferences"]
+            self.assertEqual(len(conferences), 1)
+            self.assertEqual(str(conferences[0]["jid"]), "room@conference.localhost")
+            self.assertEqual(conferences[0]["nick"], "alice")
+            self.assertTrue(conferences[0]["autojoin"])
+            await logout(b)
         run(go())
 
 

@@ -3,6 +3,7 @@
 
 #include <prometheus/counter.h>
 
+#include "private_storage.hpp"
 #include "roster_grpc_service.hpp"
 #include "roster_logic.hpp"
 #include "xmpp/config/config.hpp"
@@ -10,6 +11,7 @@
 #include "xmpp/service/database.hpp"
 #include "xmpp/service/grpc_host.hpp"
 #include "xmpp/storage_pg/pg_offline_store.hpp"
+#include "xmpp/storage_pg/pg_private_store.hpp"
 #include "xmpp/storage_pg/pg_roster_store.hpp"
 #include "xmpp/storage_pg/pg_vcard_store.hpp"
 
@@ -26,6 +28,7 @@ int main(int argc, char** argv) try {
   storage_pg::PgRosterStore rosters(*pool);
   storage_pg::PgOfflineStore offline(*pool);
   storage_pg::PgVcardStore vcards(*pool);
+  storage_pg::PgPrivateStore privateStore(*pool);
 
   roster::RosterConfig rc;
   rc.maxItems = static_cast<size_t>(cfg.getInt("roster.max_items", 1000));
@@ -35,6 +38,16 @@ int main(int argc, char** argv) try {
   rc.maxVcardBytes = static_cast<size_t>(cfg.getInt("roster.max_vcard_bytes", 64 * 1024));
   SystemClock clock;
   roster::RosterLogic logic(rosters, offline, vcards, clock, rc);
+  logic.alsoDeleteWithAccount([&](std::string_view user) -> storage::StoreStatus {
+    auto removed = privateStore.removeUser(user);
+    if (!removed) return unexpected(removed.error());
+    return std::monostate{};
+  });
+  roster::PrivateStorageLogic privateLogic(
+      privateStore,
+      {.maxElementBytes = static_cast<size_t>(cfg.getInt("private.max_element_bytes", 64 * 1024)),
+       .maxElementsPerUser = static_cast<size_t>(cfg.getInt("private.max_elements", 100))});
+  roster::PrivateStorageGrpcService privateService(privateLogic, metrics);
   auto& offlineEvents = prometheus::BuildCounter()
                             .Name("xmpp_offline_messages_total")
                             .Help("Offline messages by event: stored, delivered, quota_full, ...")
@@ -46,7 +59,7 @@ int main(int argc, char** argv) try {
   return service::serveUntilSignal(cfg, {.name = "roster",
                                          .defaultListen = "127.0.0.1:50052",
                                          .defaultOpsPort = 9102,
-                                         .services = {&service},
+                                         .services = {&service, &privateService},
                                          .registry = registry,
                                          .ready = [&] { return pool->healthy(); }});
 } catch (const std::exception& e) {

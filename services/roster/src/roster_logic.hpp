@@ -14,6 +14,7 @@
 // here (RFC 7622); a `user` that is not a valid bare JID is kJidMalformed / kBadRequest.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -207,6 +208,10 @@ class RosterLogic {
   /// stanzas so that contacts drop their subscriptions too.
   Result<DeletedUserData> deleteUserData(std::string_view user);
 
+  /// Other per-user data deleted with the account (e.g. XEP-0049 private storage).
+  using UserDataRemover = std::function<storage::StoreStatus(std::string_view user)>;
+  void alsoDeleteWithAccount(UserDataRemover remover) { removers_.push_back(std::move(remover)); }
+
   const RosterConfig& config() const { return config_; }
 
  private:
@@ -219,6 +224,7 @@ class RosterLogic {
   storage::VcardStore& vcards_;
   const Clock& clock_;
   RosterConfig config_;
+  std::vector<UserDataRemover> removers_;
 };
 
 /// `user` must be a valid bare JID: kJidMalformed when it does not parse, kBadRequest when it

@@ -110,6 +110,10 @@ Result<DeletedUserData> RosterLogic::deleteUserData(std::string_view user) {
   if (!messages) return xmpp::unexpected(fromStoreError(messages.error()));
   auto vcard = vcards_.removeUser(userKey);
   if (!vcard) return xmpp::unexpected(fromStoreError(vcard.error()));
+  for (const auto& remove : removers_) {
+    auto removed = remove(userKey);
+    if (!removed) return xmpp::unexpected(fromStoreError(removed.error()));
+  }
   out.rosterItems = *items;
   out.offlineMessages = *messages;
   out.vcard = *vcard > 0;

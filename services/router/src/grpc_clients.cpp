@@ -46,6 +46,19 @@ grpc::Status GrpcRosterClient::setVcard(const v1::SetVcardRequest& r) {
   return stub_->SetVcard(context().get(), r, &e);
 }
 
+grpc::Status GrpcPrivateStorageClient::get(const v1::PrivateGetRequest& r,
+                                           v1::PrivateGetResponse* o) {
+  grpc::ClientContext c;
+  c.set_deadline(std::chrono::system_clock::now() + deadline_);
+  return stub_->Get(&c, r, o);
+}
+grpc::Status GrpcPrivateStorageClient::set(const v1::PrivateSetRequest& r) {
+  grpc::ClientContext c;
+  c.set_deadline(std::chrono::system_clock::now() + deadline_);
+  v1::RosterEmpty e;
+  return stub_->Set(&c, r, &e);
+}
+
 Expected<bool, storage::StoreError> GrpcAccountDirectory::exists(const std::string& username) {
   const auto now = std::chrono::steady_clock::now();
   {

@@ -40,6 +40,19 @@ class GrpcRosterClient final : public RosterClient {
   std::chrono::milliseconds deadline_;
 };
 
+class GrpcPrivateStorageClient final : public PrivateStorageClient {
+ public:
+  explicit GrpcPrivateStorageClient(std::shared_ptr<grpc::Channel> channel,
+                                    std::chrono::milliseconds deadline = std::chrono::seconds(5))
+      : stub_(v1::PrivateStorage::NewStub(std::move(channel))), deadline_(deadline) {}
+  grpc::Status get(const v1::PrivateGetRequest&, v1::PrivateGetResponse*) override;
+  grpc::Status set(const v1::PrivateSetRequest&) override;
+
+ private:
+  std::unique_ptr<v1::PrivateStorage::Stub> stub_;
+  std::chrono::milliseconds deadline_;
+};
+
 /// Asks auth whether an account exists; remembers "yes" for a while (accounts are rarely
 /// deleted, and a stale "yes" only means a message goes to offline storage).
 class GrpcAccountDirectory final : public AccountDirectory {

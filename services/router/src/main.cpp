@@ -74,7 +74,11 @@ int main(int argc, char** argv) try {
   const bool useCache = cfg.getBool("router.session_cache", true);
   router::SessionDirectory& sessions =
       useCache ? static_cast<router::SessionDirectory&>(cached) : directory;
-  router::RouterCore core(sessions, roster, accounts, hub, rc);
+  // Private storage lives in the roster service, on the same channel.
+  router::GrpcPrivateStorageClient privateStorage(grpc::CreateChannel(
+      cfg.getString("roster.address", "127.0.0.1:50052"), grpc::InsecureChannelCredentials()));
+  router::RouterCore core(sessions, roster, accounts, hub, rc, {},
+                          {.privateStorage = &privateStorage});
   router::RouterMetrics metrics(*registry);
   router::KeyedWorkers workers(static_cast<size_t>(cfg.getInt("router.workers", 2)));
   router::RouterService service(core, workers, hub, metrics);

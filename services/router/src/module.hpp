@@ -167,12 +167,19 @@ class Module {
   virtual void registerWith(ModuleRegistry& registry) = 0;
 };
 
+/// The backends of modules beyond the core's ports. A module whose backend is null registers
+/// nothing (a test can leave it out; the router's main passes all).
+struct ModuleBackends {
+  PrivateStorageClient* privateStorage = nullptr;
+};
+
 /// What a module may be built with.
 struct ModuleDeps {
   RouterServices& core;
   RosterClient& roster;
   AccountDirectory& accounts;
   const ModuleRegistry& registry;  // e.g. for disco, which lists what the others registered
+  const ModuleBackends& backends;
 };
 
 /// The modules this router runs, in registration order (modules/builtin.cpp: the one place).

@@ -62,6 +62,14 @@ class RosterClient {
   virtual grpc::Status setVcard(const v1::SetVcardRequest&) = 0;
 };
 
+/// XEP-0049 private XML storage (the roster service's PrivateStorage, blocking calls).
+class PrivateStorageClient {
+ public:
+  virtual ~PrivateStorageClient() = default;
+  virtual grpc::Status get(const v1::PrivateGetRequest&, v1::PrivateGetResponse*) = 0;
+  virtual grpc::Status set(const v1::PrivateSetRequest&) = 0;
+};
+
 /// Whether an account exists (the auth service; the implementation may cache).
 class AccountDirectory {
  public:

@@ -27,16 +27,17 @@ void guarded(std::atomic<std::uint64_t>& failures, F&& f) {
 
 RouterCore::RouterCore(SessionDirectory& directory, RosterClient& roster,
                        AccountDirectory& accounts, GatewaySink& gateways, RouterConfig config,
-                       RouterLimits limits)
+                       RouterLimits limits, ModuleBackends backends)
     : directory_(directory),
       roster_(roster),
       accounts_(accounts),
       gateways_(gateways),
       config_(std::move(config)),
       limits_(limits),
+      backends_(backends),
       sessions_(limits.maxTrackedSessions),
       directed_(limits.maxDirectedPerSession, limits.maxDirectedSessions) {
-  modules_ = makeBuiltinModules(ModuleDeps{*this, roster_, accounts_, registry_});
+  modules_ = makeBuiltinModules(ModuleDeps{*this, roster_, accounts_, registry_, backends_});
   for (auto& m : modules_) m->registerWith(registry_);
 }
 

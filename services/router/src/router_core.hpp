@@ -48,7 +48,8 @@ struct RouterStats {
 class RouterCore final : private RouterServices {
  public:
   RouterCore(SessionDirectory& directory, RosterClient& roster, AccountDirectory& accounts,
-             GatewaySink& gateways, RouterConfig config, RouterLimits limits = {});
+             GatewaySink& gateways, RouterConfig config, RouterLimits limits = {},
+             ModuleBackends backends = {});
 
   RouterCore(const RouterCore&) = delete;
   RouterCore& operator=(const RouterCore&) = delete;
@@ -147,6 +148,7 @@ class RouterCore final : private RouterServices {
   GatewaySink& gateways_;
   const RouterConfig config_;
   const RouterLimits limits_;
+  const ModuleBackends backends_;
   ModuleRegistry registry_;
   std::vector<std::unique_ptr<Module>> modules_;
 

@@ -18,12 +18,14 @@
 #include <vector>
 
 #include "in_memory_session_directory.hpp"
+#include "private_storage.hpp"
 #include "roster_grpc_service.hpp"
 #include "roster_logic.hpp"
 #include "router_core.hpp"
 #include "xmpp/common/clock.hpp"
 #include "xmpp/stanza/codec.hpp"
 #include "xmpp/storage/in_memory_offline_store.hpp"
+#include "xmpp/storage/in_memory_private_store.hpp"
 #include "xmpp/storage/in_memory_roster_store.hpp"
 #include "xmpp/storage/in_memory_vcard_store.hpp"
 
@@ -169,6 +171,29 @@ class TestRoster final : public RosterClient {
   roster::RosterGrpcService service_;
 };
 
+/// PrivateStorageClient over the real logic and gRPC class, in-process, in memory.
+class TestPrivateStorage final : public PrivateStorageClient {
+ public:
+  TestPrivateStorage()
+      : metrics_(registry_, "roster"),
+        logic_(store, {.maxElementBytes = 4096, .maxElementsPerUser = 3}),
+        service_(logic_, metrics_) {}
+  grpc::Status get(const v1::PrivateGetRequest& r, v1::PrivateGetResponse* o) override {
+    return service_.Get(nullptr, &r, o);
+  }
+  grpc::Status set(const v1::PrivateSetRequest& r) override {
+    v1::RosterEmpty e;
+    return service_.Set(nullptr, &r, &e);
+  }
+  storage::InMemoryPrivateStore store;
+
+ private:
+  prometheus::Registry registry_;
+  observability::RpcMetrics metrics_;
+  roster::PrivateStorageLogic logic_;
+  roster::PrivateStorageGrpcService service_;
+};
+
 class TestAccounts final : public AccountDirectory {
  public:
   Expected<bool, storage::StoreError> exists(const std::string& username) override {
@@ -253,7 +278,8 @@ class RouterTest : public ::testing::Test {
   explicit RouterTest(roster::RosterConfig rosterConfig = {}, RouterLimits limits = {},
                       RouterConfig routerConfig = config())
       : roster_(rosterConfig),
-        core_(directory_, roster_, accounts_, sink_, std::move(routerConfig), limits) {
+        core_(directory_, roster_, accounts_, sink_, std::move(routerConfig), limits,
+              {.privateStorage = &private_}) {
     for (const char* user : {"alice", "bob", "carol", "dave"}) accounts_.add(user);
   }
 
@@ -349,6 +375,7 @@ class RouterTest : public ::testing::Test {
   TestRoster roster_;
   TestAccounts accounts_;
   RecordingSink sink_;
+  TestPrivateStorage private_;
   RouterCore core_;
   int counter_ = 0;
 };

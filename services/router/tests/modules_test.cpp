@@ -150,3 +150,69 @@ TEST_F(CarbonsTest, DisableStopsTheCopiesAndGatewayUpdatesKeepTheFlag) {
 
 }  // namespace
 }  // namespace xmpp::router::testing
+
+namespace xmpp::router::testing {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+class PrivateStorageTest : public RouterTest {
+ protected:
+  void SetUp() override { alice_ = bind("alice", "pc"); }
+  std::string ask(const std::string& xml) {
+    sink_.clear();
+    send(alice_, xml);
+    auto got = received(alice_);
+    EXPECT_EQ(got.size(), 1u) << xml;
+    return got.empty() ? std::string{} : got.back();
+  }
+  Client alice_;
+};
+
+TEST_F(PrivateStorageTest, StoresAndAnswersByNamespaceAndName) {
+  EXPECT_THAT(ask("<iq type='set' id='s'><query xmlns='jabber:iq:private'>"
+                  "<storage xmlns='storage:bookmarks'><conference jid='r@c.example.com' "
+                  "autojoin='true'/></storage></query></iq>"),
+              HasSubstr("type=\"result\""));
+  EXPECT_EQ(ask("<iq type='get' id='g'><query xmlns='jabber:iq:private'>"
+                "<storage xmlns='storage:bookmarks'/></query></iq>"),
+            "<iq to=\"alice@example.com/pc\" id=\"g\" type=\"result\"><query "
+            "xmlns=\"jabber:iq:private\"><storage xmlns=\"storage:bookmarks\"><conference "
+            "jid=\"r@c.example.com\" autojoin=\"true\"/></storage></query></iq>");
+  // Nothing stored: the empty element back (XEP-0049 §3.2).
+  EXPECT_EQ(ask("<iq type='get' id='e'><query xmlns='jabber:iq:private'>"
+                "<notes xmlns='storage:rosternotes'/></query></iq>"),
+            "<iq to=\"alice@example.com/pc\" id=\"e\" type=\"result\"><query "
+            "xmlns=\"jabber:iq:private\"><notes xmlns=\"storage:rosternotes\"/></query></iq>");
+}
+
+TEST_F(PrivateStorageTest, RefusesReservedNamespacesOtherAccountsAndLimits) {
+  EXPECT_THAT(ask("<iq type='set' id='c'><query xmlns='jabber:iq:private'>"
+                  "<x xmlns='jabber:client'/></query></iq>"),
+              HasSubstr("<not-acceptable"));
+  EXPECT_THAT(ask("<iq type='get' id='b' to='bob@example.com'><query xmlns='jabber:iq:private'>"
+                  "<storage xmlns='storage:bookmarks'/></query></iq>"),
+              HasSubstr("<forbidden"));
+  EXPECT_THAT(ask("<iq type='get' id='n'><query xmlns='jabber:iq:private'/></iq>"),
+              HasSubstr("<bad-request"));
+  EXPECT_THAT(ask("<iq type='set' id='big'><query xmlns='jabber:iq:private'><a xmlns='urn:a'>" +
+                  std::string(5000, 'x') + "</a></query></iq>"),
+              HasSubstr("<not-acceptable"));
+  for (const char* ns : {"urn:1", "urn:2", "urn:3"}) {
+    EXPECT_THAT(ask(std::string("<iq type='set' id='q'><query xmlns='jabber:iq:private'><a "
+                                "xmlns='") +
+                    ns + "'/></query></iq>"),
+                HasSubstr("type=\"result\""));
+  }
+  EXPECT_THAT(ask("<iq type='set' id='q4'><query xmlns='jabber:iq:private'><a xmlns='urn:4'/>"
+                  "</query></iq>"),
+              HasSubstr("<not-allowed"));
+  // Replacing one already stored is fine at the limit.
+  EXPECT_THAT(ask("<iq type='set' id='q5'><query xmlns='jabber:iq:private'><a xmlns='urn:1'>v"
+                  "</a></query></iq>"),
+              HasSubstr("type=\"result\""));
+}
+
+}  // namespace
+}  // namespace xmpp::router::testing

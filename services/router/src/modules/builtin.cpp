@@ -21,6 +21,7 @@ std::vector<std::unique_ptr<Module>> makeBuiltinModules(const ModuleDeps& deps) 
   XMPP_MODULE(makeOfflineModule);
   XMPP_MODULE(makeContactAddressesModule);
   XMPP_MODULE(makeCarbonsModule);
+  XMPP_MODULE(makePrivateStorageModule);
   return modules;
 }
 
