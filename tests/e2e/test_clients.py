@@ -3,13 +3,14 @@ mellium/xmpp-era client) logs in over STARTTLS and direct TLS and sends a messag
 slixmpp client receives."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Cluster, login, logout, run, until  # noqa: E402
+from harness import Cluster, RawClient, login, logout, run, until  # noqa: E402
 
 GO_SENDXMPP = shutil.which("go-sendxmpp") or "/usr/bin/go-sendxmpp"
 
@@ -48,6 +49,42 @@ class ClientsTest(unittest.TestCase):
             self.assertTrue(str(hank.messages[0]["from"]).startswith("gina@localhost/"))
             await logout(hank)
         run(go())
+
+
+class ServerPingTest(unittest.TestCase):
+    """XEP-0199 pings from the server find dead peers: what no library would do (stay
+    connected and never answer) is done with the raw client."""
+    cluster = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.cluster = Cluster(gateways=1,
+                              gateway_args="--c2s.ping_after_s=1 --c2s.idle_timeout_s=3")
+        cls.cluster.adduser("ivy", "ivy-pw")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.cluster.stop()
+
+    def test_answered_pings_keep_the_session_and_silence_ends_it(self):
+        c = RawClient(self.cluster)
+        try:
+            jid = c.login("ivy", "ivy-pw")
+            text = c.read_until(r"<iq [^>]*type=\"get\"[^>]*><ping xmlns=\"urn:xmpp:ping\"/>",
+                                timeout=10)
+            ping_id = re.search(r'<iq [^>]*id="([^"]+)"[^>]*><ping', text).group(1)
+            self.assertIn(f'to="{jid}"', text)
+            c.clear()
+            c.send(f"<iq type='result' id='{ping_id}' to='localhost'/>")
+            # Answered: the next silence brings another ping, not a timeout.
+            text = c.read_until(r"<ping xmlns=\"urn:xmpp:ping\"/>", timeout=10)
+            self.assertNotIn("connection-timeout", text)
+            c.clear()
+            # Never answered: the gateway gives up with a stream error the client can read.
+            text = c.read_to_close(timeout=15)
+            self.assertIn("<connection-timeout", text)
+        finally:
+            c.close()
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@
 #include "xmpp/stanza/codec.hpp"
 #include "xmpp/stanza/element.hpp"
 #include "xmpp/stream/stream_error.hpp"
+#include "xmpp/xml/escape.hpp"
 #include "xmpp/xml/namespaces.hpp"
 
 namespace xmpp::gateway {
@@ -318,6 +319,11 @@ void C2sSession::routeStanza(xml::Element element, std::string_view name) {
     return;
   }
   v1::Stanza s = stanza::toProto(element);
+  if (isIq && !pingId_.empty() && s.id() == pingId_ &&
+      (s.type() == "result" || s.type() == "error") && isServerAddress(s.to())) {
+    pingId_.clear();  // the answer to our ping: the peer is alive (any answer will do)
+    return;
+  }
   if (isIq) {
     const v1::Element* payload = stanza::firstChildElement(s.element());
     if (payload != nullptr && payload->name() == "bind" && payload->ns() == ns::kBind) {
@@ -415,6 +421,21 @@ void C2sSession::deliverOffline(const v1::Delivery& delivery) {
 
 void C2sSession::closeWithError(std::string_view condition, std::string_view text) {
   streamError({conditionFromName(condition), std::string(text)}, !text.empty());
+}
+
+void C2sSession::onSilence() {
+  if (closed()) return;
+  if (!bound_ || !config_.serverPings) {
+    send(" ");  // a dead peer's TCP stack answers with a reset
+    return;
+  }
+  pingId_ = "s2c-ping-" + std::to_string(++pings_);
+  std::string out = "<iq type=\"get\" id=\"" + pingId_ + "\" from=\"";
+  xml::appendEscapedAttribute(out, config_.domain);
+  out += "\" to=\"";
+  xml::appendEscapedAttribute(out, fullJid_);
+  out += "\"><ping xmlns=\"urn:xmpp:ping\"/></iq>";
+  send(std::move(out));
 }
 
 void C2sSession::onIdleTimeout() { streamError({C::kConnectionTimeout, {}}); }

@@ -75,6 +75,9 @@ class C2sSession final : private stream::DecoderCallbacks {
   void onSendQueueOverflow();
   /// No traffic for too long: <connection-timeout/>.
   void onIdleTimeout();
+  /// The peer has been silent for a while: a XEP-0199 ping once bound (if configured; its
+  /// answer proves the peer reads), else a whitespace keepalive.
+  void onSilence();
   /// SIGTERM drain: <system-shutdown/>.
   void shutdown();
 
@@ -212,6 +215,8 @@ class C2sSession final : private stream::DecoderCallbacks {
   std::string fullJid_;
   std::string bareJid_;
   std::unique_ptr<v1::Stanza> lastPresence_;  // last available broadcast presence
+  std::string pingId_;                        // our unanswered XEP-0199 ping, if any
+  uint32_t pings_ = 0;
 };
 
 }  // namespace xmpp::gateway

@@ -283,9 +283,9 @@ void Connection::onTimer() {
     return;
   }
   if (!pinged_) {
-    // Silence: a whitespace keepalive makes a dead peer's TCP stack answer with a reset.
+    // Silence: the session pings (XEP-0199) or sends a whitespace keepalive.
     pinged_ = true;
-    write(" ");
+    session_->onSilence();
     timer_.expires_after(options_.idleTimeout - options_.pingAfter);
     timer_.async_wait([self = shared_from_this()](const error_code& ec) {
       if (!ec) self->onTimer();

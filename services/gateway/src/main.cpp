@@ -121,6 +121,7 @@ int main(int argc, char** argv) try {
   }
   sc.registration = cfg.getBool("auth.registration", false);
   sc.legacyAuth = cfg.getBool("c2s.legacy_auth", true);
+  sc.serverPings = cfg.getBool("c2s.server_pings", true);
   gateway::ConnectionOptions co;
   co.maxSendQueueBytes = static_cast<size_t>(cfg.getInt("c2s.max_send_queue_bytes", 512 * 1024));
   co.pingAfter = std::chrono::seconds(cfg.getInt("c2s.ping_after_s", 120));

@@ -91,6 +91,7 @@ struct SessionConfig {
   std::vector<std::string> mechanisms = {"SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"};
   size_t maxPendingInputBytes = 64 * 1024;  // client bytes held while auth is in flight
   SessionEvents* events = nullptr;          // gateway-wide; null: nothing reported
+  bool serverPings = true;                  // XEP-0199 pings to silent bound clients
 };
 
 }  // namespace xmpp::gateway

@@ -1135,3 +1135,33 @@ TEST_F(SessionTest, EveryRestartHasANewStreamIdAndWhitespaceBeforeItsHeaderIsIgn
 
 }  // namespace
 }  // namespace xmpp::gateway
+
+namespace xmpp::gateway {
+namespace {
+
+TEST_F(SessionTest, SilentBoundClientsGetAServerPingWhoseAnswerIsNotRouted) {
+  login();
+  router.events.clear();
+  session->onSilence();
+  EXPECT_EQ(transport.take(),
+            "<iq type=\"get\" id=\"s2c-ping-1\" from=\"example.com\" "
+            "to=\"alice@example.com/home\"><ping xmlns=\"urn:xmpp:ping\"/></iq>");
+  feed("<iq type='result' id='s2c-ping-1' to='example.com'/>");
+  EXPECT_TRUE(router.events.empty());
+  // A later result with the same id is the client's business: routed.
+  feed("<iq type='result' id='s2c-ping-1' to='example.com'/>");
+  EXPECT_EQ(router.events.size(), 1u);
+}
+
+TEST_F(SessionTest, BeforeBindingOrWhenDisabledSilenceGetsWhitespace) {
+  openSecure();
+  session->onSilence();
+  EXPECT_EQ(transport.take(), " ");
+  config.serverPings = false;
+  login();
+  session->onSilence();
+  EXPECT_EQ(transport.take(), " ");
+}
+
+}  // namespace
+}  // namespace xmpp::gateway
