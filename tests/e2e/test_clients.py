@@ -1,6 +1,6 @@
-"""End to end: other real clients than slixmpp. go-sendxmpp (Debian's package, Go's
-mellium/xmpp-era client) logs in over STARTTLS and direct TLS and sends a message that a
-slixmpp client receives."""
+"""End to end: go-sendxmpp (Debian's package) logs in over STARTTLS and direct TLS and sends
+a message that a slixmpp client receives; XEP-0352 client state indication through slixmpp's
+xep_0352; server pings to a raw client that stops answering."""
 
 import os
 import re
@@ -21,7 +21,7 @@ class ClientsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.cluster = Cluster(gateways=1)
-        for name in ("gina", "hank"):
+        for name in ("gina", "hank", "jane", "kurt"):
             cls.cluster.adduser(name, name + "-pw")
 
     @classmethod
@@ -48,6 +48,33 @@ class ClientsTest(unittest.TestCase):
             self.assertEqual(bodies, ["hello from go-sendxmpp", "and over direct TLS"])
             self.assertTrue(str(hank.messages[0]["from"]).startswith("gina@localhost/"))
             await logout(hank)
+        run(go())
+
+    def test_csi_inactive_client_gets_everything_in_order(self):
+        async def go():
+            jane = await login(self.cluster, "jane@localhost/phone", "jane-pw",
+                               plugins=("xep_0352", "xep_0085"))
+            kurt = await login(self.cluster, "kurt@localhost/pc", "kurt-pw")
+            # slixmpp enables CSI only when the stream advertised it.
+            self.assertTrue(jane.plugin["xep_0352"].enabled)
+            got = []  # chat states and bodies, in arrival order
+            jane.add_event_handler("chatstate", lambda m: got.append(m["chat_state"]))
+            jane.add_event_handler("message", lambda m: got.append(m["body"]))
+            jane.plugin["xep_0352"].send_inactive()
+            # Held while inactive (unit-tested), written before the next message with a body.
+            state = kurt.make_message(mto="jane@localhost/phone", mtype="chat")
+            state["chat_state"] = "composing"
+            state.send()
+            kurt.send_message(mto="jane@localhost/phone", mbody="wake up", mtype="chat")
+            await until(lambda: "wake up" in got, 10, "the message with a body")
+            self.assertEqual(got, ["composing", "wake up"])
+            jane.plugin["xep_0352"].send_active()
+            state = kurt.make_message(mto="jane@localhost/phone", mtype="chat")
+            state["chat_state"] = "paused"
+            state.send()
+            await until(lambda: len(got) == 3, 10, "the chat state after active")
+            self.assertEqual(got[2], "paused")
+            await logout(jane, kurt)
         run(go())
 
 

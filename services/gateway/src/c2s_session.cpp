@@ -3,6 +3,7 @@
 #include <charconv>
 #include <utility>
 
+#include "features/csi.hpp"
 #include "features/stream_feature.hpp"
 #include "random_id.hpp"
 #include "xmpp/stanza/codec.hpp"
@@ -404,14 +405,53 @@ v1::SessionInfo C2sSession::sessionInfo() const {
 
 void C2sSession::deliver(const v1::Stanza& stanza) {
   if (closed()) return;
+  if (inactive_ && !csiUrgent(stanza)) {
+    const size_t bytes = stanza.ByteSizeLong();
+    if (heldStanzas_.empty()) transport_.flushAfter(config_.csiMaxHold);
+    heldStanzas_.push_back(stanza);
+    heldBytes_ += bytes;
+    if (heldStanzas_.size() >= config_.csiMaxHeldStanzas || heldBytes_ >= config_.csiMaxHeldBytes) {
+      flushHeld();
+    }
+    return;
+  }
+  flushHeld();  // what was held came first
+  write(stanza);
+}
+
+void C2sSession::write(const v1::Stanza& stanza) {
+  if (closed()) return;
   std::string out;
   stanza::toXml(stanza, out);
-  send(std::move(out));
+  if (stanza.kind() == v1::STANZA_KIND_MESSAGE) {
+    transport_.writeMessage(std::move(out), stanza);  // handed back if never written
+  } else {
+    transport_.write(std::move(out));
+  }
+}
+
+void C2sSession::flushHeld() {
+  if (heldStanzas_.empty()) return;
+  std::vector<v1::Stanza> held = std::exchange(heldStanzas_, {});
+  heldBytes_ = 0;
+  for (const auto& s : held) write(s);
+}
+
+void C2sSession::onFlushTimer() { flushHeld(); }
+
+void C2sSession::setInactive(bool inactive) {
+  inactive_ = inactive;
+  if (!inactive) flushHeld();
 }
 
 void C2sSession::deliverOffline(const v1::Delivery& delivery) {
   if (closed()) return;  // not written: the router keeps it offline
-  deliver(delivery.stanza());
+  flushHeld();
+  // Plain bytes: an offline message is deleted only once acknowledged, so one that is never
+  // written stays stored and must not be handed back (it would be stored twice).
+  std::string out;
+  stanza::toXml(delivery.stanza(), out);
+  send(std::move(out));
   // A write that overflowed the send queue closed the session: leave it stored offline.
   if (delivery.offline_id() != 0 && !closed()) {
     router_.offlineAck(delivery.offline_user().empty() ? bareJid_ : delivery.offline_user(),
@@ -512,6 +552,15 @@ void C2sSession::closeAfter(std::string bytes) {
 void C2sSession::endSession() {
   if (ended_ || !bound_) return;
   ended_ = true;
+  // Messages held for an inactive client take the offline path (presence needs none: the
+  // router answers probes from the directory).
+  std::vector<v1::Stanza> messages;
+  for (auto& s : heldStanzas_) {
+    if (s.kind() == v1::STANZA_KIND_MESSAGE) messages.push_back(std::move(s));
+  }
+  heldStanzas_.clear();
+  heldBytes_ = 0;
+  if (!messages.empty()) router_.undeliverable(sessionId_, bareJid_, std::move(messages));
   v1::SessionEnded ended;
   ended.set_session_id(sessionId_);
   ended.set_full_jid(fullJid_);

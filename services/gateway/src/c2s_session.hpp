@@ -22,6 +22,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <functional>
 
@@ -83,8 +84,10 @@ class C2sSession final : private stream::DecoderCallbacks {
 
   // --- Called by the router link ---------------------------------------------------------
 
-  /// Writes a routed stanza to the client.
+  /// Writes a routed stanza to the client (or holds it while the client is inactive).
   void deliver(const v1::Stanza& stanza);
+  /// The hold of an inactive client has lasted long enough (Transport::flushAfter).
+  void onFlushTimer();
   /// Writes an offline message and acknowledges it (RouterLink::offlineAck) once written.
   void deliverOffline(const v1::Delivery& delivery);
   /// Closes the stream with an RFC 6120 stream error, e.g. "conflict" (resource replaced).
@@ -112,6 +115,9 @@ class C2sSession final : private stream::DecoderCallbacks {
   SaslState& sasl() { return sasl_; }
   bool registered() const { return registered_; }
   void setRegistered() { registered_ = true; }
+  /// XEP-0352: start or stop holding non-urgent stanzas (features/csi_feature.cpp).
+  void setInactive(bool inactive);
+  bool inactive() const { return inactive_; }
 
   bool isServerAddress(std::string_view to) const;
   /// Whether SASL `mechanism` is offered on this stream now (TLS rules included).
@@ -170,6 +176,9 @@ class C2sSession final : private stream::DecoderCallbacks {
   bool updatePresence(const v1::Stanza& presence);
   v1::SessionInfo sessionInfo() const;
 
+  void write(const v1::Stanza& stanza);
+  void flushHeld();
+
   // Teardown
   void endSession();
   void reportStreamError(const stream::StreamError& error, bool fromClient = false);
@@ -216,6 +225,10 @@ class C2sSession final : private stream::DecoderCallbacks {
   std::string bareJid_;
   std::unique_ptr<v1::Stanza> lastPresence_;  // last available broadcast presence
   std::string pingId_;                        // our unanswered XEP-0199 ping, if any
+  // XEP-0352: stanzas held back while the client is inactive, in order.
+  bool inactive_ = false;
+  std::vector<v1::Stanza> heldStanzas_;
+  size_t heldBytes_ = 0;
   uint32_t pings_ = 0;
 };
 

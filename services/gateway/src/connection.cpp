@@ -96,7 +96,13 @@ void Connection::onRead(const error_code& ec, size_t n) {
 
 // ---- writing ----
 
-void Connection::write(std::string bytes) {
+void Connection::write(std::string bytes) { send(std::move(bytes), nullptr); }
+
+void Connection::writeMessage(std::string bytes, const v1::Stanza& message) {
+  send(std::move(bytes), &message);
+}
+
+void Connection::send(std::string bytes, const v1::Stanza* message) {
   if (closed_ || bytes.empty()) return;
   if (tls_) {
     if (!tls_->send(bytes)) {
@@ -107,7 +113,7 @@ void Connection::write(std::string bytes) {
     tls_->takeOutput(bytes);
     if (bytes.empty()) return;  // held until the handshake is done
   }
-  enqueue(std::move(bytes));
+  enqueue(std::move(bytes), message);
 }
 
 void Connection::queueTlsOutput() {
@@ -116,26 +122,20 @@ void Connection::queueTlsOutput() {
   if (!out.empty()) enqueue(std::move(out));
 }
 
-void Connection::enqueue(std::string bytes) {
-  if (queuedBytes_ + bytes.size() > options_.maxSendQueueBytes && !closing_) {
+void Connection::enqueue(std::string bytes, const v1::Stanza* message) {
+  Pending p{std::move(bytes), {}};
+  if (message != nullptr) p.message = *message;
+  if (queuedBytes_ + p.bytes.size() > options_.maxSendQueueBytes && !closing_) {
     // A slow reader: stop here; what is queued and this delivery take the offline path.
-    Pending p{std::move(bytes), {}};
-    if (delivering_ != nullptr && delivering_->kind() == v1::STANZA_KIND_MESSAGE) {
-      p.message = *delivering_;
-    }
     queue_.push_back(std::move(p));
     overflowed_ = true;
     session_->onSendQueueOverflow();
     teardown();
     return;
   }
-  queuedBytes_ += bytes.size();
+  queuedBytes_ += p.bytes.size();
   if (options_.metrics != nullptr) {
-    options_.metrics->sendQueueBytes.Increment(static_cast<double>(bytes.size()));
-  }
-  Pending p{std::move(bytes), {}};
-  if (delivering_ != nullptr && delivering_->kind() == v1::STANZA_KIND_MESSAGE) {
-    p.message = *delivering_;
+    options_.metrics->sendQueueBytes.Increment(static_cast<double>(p.bytes.size()));
   }
   queue_.push_back(std::move(p));
   flush();
@@ -207,10 +207,20 @@ void Connection::reportUnwritten() {
   }
 }
 
+void Connection::flushAfter(std::chrono::milliseconds delay) {
+  if (closed_) return;
+  if (!flushTimer_) flushTimer_ = std::make_unique<boost::asio::steady_timer>(strand_);
+  flushTimer_->expires_after(delay);
+  flushTimer_->async_wait([self = shared_from_this()](const error_code& ec) {
+    if (!ec && !self->closed_) self->session_->onFlushTimer();
+  });
+}
+
 void Connection::teardown() {
   if (closed_) return;
   closed_ = true;
   timer_.cancel();
+  if (flushTimer_) flushTimer_->cancel();
   reportUnwritten();
   registry_.remove(sessionId_);
   runtime::logInfo("connection closed",
@@ -238,10 +248,8 @@ void Connection::deliver(v1::Stanza stanza) {
       }
       return;
     }
-    self->delivering_ = &stanza;
     if (self->options_.metrics != nullptr) self->options_.metrics->countOut(stanza);
     self->session_->deliver(stanza);
-    self->delivering_ = nullptr;
   });
 }
 

@@ -54,6 +54,8 @@ class Connection : public Transport, public std::enable_shared_from_this<Connect
 
   // Transport (called by the session, on the strand)
   void write(std::string bytes) override;
+  void writeMessage(std::string bytes, const v1::Stanza& message) override;
+  void flushAfter(std::chrono::milliseconds delay) override;
   bool secure() const override;
   void startTls() override;
   void close() override;
@@ -70,7 +72,8 @@ class Connection : public Transport, public std::enable_shared_from_this<Connect
 
   void read();
   void onRead(const boost::system::error_code& ec, size_t n);
-  void enqueue(std::string bytes);
+  void send(std::string bytes, const v1::Stanza* message);
+  void enqueue(std::string bytes, const v1::Stanza* message = nullptr);
   void flush();
   void onWritten(const boost::system::error_code& ec, size_t n);
   void queueTlsOutput();
@@ -105,7 +108,7 @@ class Connection : public Transport, public std::enable_shared_from_this<Connect
   bool closed_ = false;
   bool heardSinceTimer_ = true;
   bool pinged_ = false;
-  const v1::Stanza* delivering_ = nullptr;  // set while the session writes a delivery
+  std::unique_ptr<boost::asio::steady_timer> flushTimer_;  // made on first use (XEP-0352)
 };
 
 }  // namespace xmpp::gateway

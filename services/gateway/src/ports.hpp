@@ -5,6 +5,7 @@
 
 #include <grpcpp/support/status.h>
 
+#include <chrono>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -23,6 +24,12 @@ class Transport {
   /// Queues bytes for the client. The transport bounds its queue: past the bound it closes
   /// the connection itself (after calling C2sSession::onSendQueueOverflow()).
   virtual void write(std::string bytes) = 0;
+  /// The same for the bytes of one routed message: the transport keeps the message with
+  /// them, and hands it back (RouterLink::undeliverable) if they are never written.
+  virtual void writeMessage(std::string bytes, const v1::Stanza& message) = 0;
+  /// Calls C2sSession::onFlushTimer() once, `delay` from now (on the session's strand);
+  /// a later call replaces an earlier one.
+  virtual void flushAfter(std::chrono::milliseconds delay) = 0;
   /// True once TLS is established (STARTTLS done, or direct TLS on 5223).
   virtual bool secure() const = 0;
   /// Called right after <proceed/> was queued: the transport flushes it, performs the TLS
@@ -92,6 +99,10 @@ struct SessionConfig {
   size_t maxPendingInputBytes = 64 * 1024;  // client bytes held while auth is in flight
   SessionEvents* events = nullptr;          // gateway-wide; null: nothing reported
   bool serverPings = true;                  // XEP-0199 pings to silent bound clients
+  // XEP-0352: what an inactive client's stream holds back, at most.
+  size_t csiMaxHeldStanzas = 100;
+  size_t csiMaxHeldBytes = 64 * 1024;
+  std::chrono::milliseconds csiMaxHold{60'000};
 };
 
 }  // namespace xmpp::gateway

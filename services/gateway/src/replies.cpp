@@ -56,6 +56,7 @@ void appendFeatures(std::string& out, const Features& f) {
     out += "<session xmlns=\"urn:ietf:params:xml:ns:xmpp-session\"><optional/></session>";
     appendEmpty(out, "ver", ns::kRosterVer);
   }
+  if (f.csi) appendEmpty(out, "csi", "urn:xmpp:csi:0");
   out += "</stream:features>";
 }
 

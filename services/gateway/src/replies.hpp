@@ -21,6 +21,7 @@ struct Features {
   bool legacyAuth = false;                   // XEP-0078 iq-auth
   bool registration = false;                 // XEP-0077 iq-register
   bool bind = false;                         // after SASL: bind, session, rosterver
+  bool csi = false;                          // XEP-0352
 };
 void appendFeatures(std::string& out, const Features& features);
 

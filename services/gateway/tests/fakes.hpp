@@ -1,6 +1,7 @@
 #pragma once
 // Recording fakes of the session's ports (ports.hpp), for C2sSession tests.
 
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <string>
@@ -19,6 +20,11 @@ class FakeTransport : public Transport {
     all += bytes;
     ++writes;
   }
+  void writeMessage(std::string bytes, const v1::Stanza& message) override {
+    messages.push_back(message);
+    write(std::move(bytes));
+  }
+  void flushAfter(std::chrono::milliseconds delay) override { flushDelays.push_back(delay); }
   bool secure() const override { return isSecure; }
   void startTls() override { ++startTlsCalls; }
   void close() override { ++closeCalls; }
@@ -35,6 +41,8 @@ class FakeTransport : public Transport {
   int writesAfterClose = 0;
   int startTlsCalls = 0;
   int closeCalls = 0;
+  std::vector<v1::Stanza> messages;  // written with writeMessage
+  std::vector<std::chrono::milliseconds> flushDelays;
 };
 
 /// Answers from scripts, at once or (deferred) when the test calls completeNext().
@@ -168,7 +176,9 @@ class FakeRouter : public RouterLink {
     stanzas.push_back({sessionId, bareJid, std::move(s)});
     events.push_back("stanza");
   }
-  void undeliverable(const std::string&, const std::string&, std::vector<v1::Stanza>) override {
+  void undeliverable(const std::string&, const std::string&,
+                     std::vector<v1::Stanza> handedBack) override {
+    for (auto& s : handedBack) undeliverableStanzas.push_back(std::move(s));
     events.push_back("undeliverable");
   }
   void offlineAck(const std::string& bareJid, std::vector<int64_t> ids) override {
@@ -180,6 +190,7 @@ class FakeRouter : public RouterLink {
   std::vector<v1::SessionInfo> updated;
   std::vector<v1::SessionEnded> ended;
   std::vector<Routed> stanzas;
+  std::vector<v1::Stanza> undeliverableStanzas;
   std::vector<std::pair<std::string, std::vector<int64_t>>> acks;
   std::vector<std::string> events;
 };

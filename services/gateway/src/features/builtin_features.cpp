@@ -39,6 +39,7 @@ const FeatureTable& c2sFeatures() {
       registrationFeature(),
       bindFeature(),
       streamManagementFeature(),
+      csiFeature(),
   });
   return table;
 }

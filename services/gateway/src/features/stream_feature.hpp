@@ -64,5 +64,6 @@ StreamFeature legacyAuthFeature();
 StreamFeature registrationFeature();
 StreamFeature bindFeature();
 StreamFeature streamManagementFeature();
+StreamFeature csiFeature();
 
 }  // namespace xmpp::gateway

@@ -1,0 +1,394 @@
+// The bound stream and its end: routing, presence, errors, timeouts, closing, deliveries.
+
+#include "session_fixture.hpp"
+
+namespace xmpp::gateway {
+namespace {
+
+TEST_F(SessionTest, MessageBeforeAuthIsNotAuthorized) {
+  openSecure();
+  feed("<message to='bob@example.com'><body>hi</body></message>");
+  EXPECT_TRUE(transport.take().ends_with(
+      "<stream:error><not-authorized xmlns=\"urn:ietf:params:xml:ns:xmpp-streams\"/>"
+      "</stream:error></stream:stream>"));
+  EXPECT_EQ(transport.closeCalls, 1);
+  EXPECT_TRUE(router.stanzas.empty());
+}
+
+TEST_F(SessionTest, RosterGetAfterSaslButBeforeBindIsNotAuthorized) {
+  openSecure();
+  auth.sasl.push_back({kOk, FakeAuth::success("alice")});
+  feed(plainAuth(kPlainAlice));
+  feed(header());
+  transport.take();
+  feed("<iq type='get' id='r'><query xmlns='jabber:iq:roster'/></iq>");
+  EXPECT_THAT(transport.take(), HasSubstr("<not-authorized "));
+  EXPECT_TRUE(session->closed());
+  EXPECT_TRUE(router.events.empty());
+}
+
+// --- Bound stream ------------------------------------------------------------------------
+
+TEST_F(SessionTest, ForgedFromIsOverwritten) {
+  login();
+  feed(
+      "<message from='mallory@evil.example/x' to='bob@example.com' id='m1' type='chat' "
+      "xml:lang='de'><body>hi</body></message>");
+  ASSERT_EQ(router.stanzas.size(), 1u);
+  const auto& r = router.stanzas[0];
+  EXPECT_EQ(r.sessionId, "gw1/7");
+  EXPECT_EQ(r.bareJid, "alice@example.com");
+  EXPECT_EQ(r.stanza.kind(), v1::STANZA_KIND_MESSAGE);
+  EXPECT_EQ(r.stanza.from(), "alice@example.com/home");
+  EXPECT_EQ(r.stanza.to(), "bob@example.com");
+  EXPECT_EQ(r.stanza.id(), "m1");
+  EXPECT_EQ(r.stanza.type(), "chat");
+  EXPECT_EQ(r.stanza.lang(), "de");
+  EXPECT_EQ(stanza::childText(r.stanza.element(), "body", "jabber:client"), "hi");
+  EXPECT_EQ(transport.take(), "");
+}
+
+TEST_F(SessionTest, MalformedToIsBouncedNotForwarded) {
+  login();
+  feed("<message to='bad@@example.com' id='m2'><body>x</body></message>");
+  EXPECT_EQ(transport.take(),
+            "<message type=\"error\" id=\"m2\"><error code=\"400\" type=\"modify\"><jid-malformed "
+            "xmlns=\"urn:ietf:params:xml:ns:xmpp-stanzas\"/></error></message>");
+  feed("<message to='bad@@example.com' type='error' id='m3'/>");  // never answer an error
+  EXPECT_EQ(transport.take(), "");
+  EXPECT_TRUE(router.stanzas.empty());
+  EXPECT_FALSE(session->closed());
+}
+
+TEST_F(SessionTest, AddressesArePreparedForTheRouter) {
+  login();
+  feed("<iq to='Bob@EXAMPLE.com/Phone' type='get' id='v'><query xmlns='jabber:iq:version'/></iq>");
+  ASSERT_EQ(router.stanzas.size(), 1u);
+  EXPECT_EQ(router.stanzas[0].stanza.to(), "bob@example.com/Phone");
+}
+
+TEST_F(SessionTest, BroadcastPresenceUpdatesTheSession) {
+  login();
+  feed("<presence><priority> 5 </priority><show>away</show></presence>");
+  ASSERT_EQ(router.updated.size(), 1u);
+  const v1::SessionInfo& up = router.updated[0];
+  EXPECT_TRUE(up.available());
+  EXPECT_EQ(up.priority(), 5);
+  EXPECT_EQ(up.full_jid(), "alice@example.com/home");
+  EXPECT_EQ(up.presence().from(), "alice@example.com/home");
+  EXPECT_EQ(stanza::childText(up.presence().element(), "show", "jabber:client"), "away");
+  ASSERT_EQ(router.stanzas.size(), 1u);
+  EXPECT_EQ(router.events, (std::vector<std::string>{"bound", "updated", "stanza"}));
+
+  feed("<presence><priority>-128</priority></presence>");
+  EXPECT_EQ(router.updated.back().priority(), -128);
+  feed("<presence><priority>300</priority></presence>");
+  EXPECT_THAT(transport.take(), HasSubstr("<presence type=\"error\"><error code=\"400\" "
+                                          "type=\"modify\"><bad-request "));
+  EXPECT_EQ(router.updated.size(), 2u);
+  EXPECT_EQ(router.stanzas.size(), 2u);
+
+  feed("<presence to='bob@example.com'/>");  // directed: no session change
+  EXPECT_EQ(router.updated.size(), 2u);
+  EXPECT_EQ(router.stanzas.size(), 3u);
+
+  feed("<presence type='unavailable'/>");
+  ASSERT_EQ(router.updated.size(), 3u);
+  EXPECT_FALSE(router.updated.back().available());
+  EXPECT_FALSE(router.updated.back().has_presence());
+  EXPECT_EQ(router.stanzas.size(), 4u);
+}
+
+TEST_F(SessionTest, RosterGetMarksTheSessionInterestedOnce) {
+  login();
+  feed("<iq type='get' id='r1'><query xmlns='jabber:iq:roster'/></iq>");
+  ASSERT_EQ(router.updated.size(), 1u);
+  EXPECT_TRUE(router.updated[0].interested());
+  EXPECT_EQ(router.events, (std::vector<std::string>{"bound", "updated", "stanza"}));
+  EXPECT_EQ(router.stanzas[0].stanza.id(), "r1");
+  feed("<iq type='get' id='r2'><query xmlns='jabber:iq:roster'/></iq>");
+  EXPECT_EQ(router.updated.size(), 1u);
+  EXPECT_EQ(router.stanzas.size(), 2u);
+}
+
+TEST_F(SessionTest, InBandRegistrationAfterLoginIsForwarded) {
+  login();
+  feed(
+      "<iq type='set' id='p'><query xmlns='jabber:iq:register'><username>alice</username>"
+      "<password>new</password></query></iq>");
+  ASSERT_EQ(router.stanzas.size(), 1u);
+  EXPECT_EQ(auth.registerRequests.size(), 0u);
+}
+
+TEST_F(SessionTest, UnknownTopLevelElementIsUnsupportedStanzaType) {
+  login();
+  feed("<foo/>");
+  EXPECT_THAT(transport.take(), HasSubstr("<unsupported-stanza-type "));
+  EXPECT_EQ(transport.closeCalls, 1);
+  EXPECT_EQ(router.ended.size(), 1u);
+}
+
+TEST_F(SessionTest, StreamManagementIsRefused) {
+  login();
+  feed("<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
+  EXPECT_EQ(transport.take(),
+            "<failed xmlns=\"urn:xmpp:sm:3\"><feature-not-implemented "
+            "xmlns=\"urn:ietf:params:xml:ns:xmpp-stanzas\"/></failed>");
+  EXPECT_FALSE(session->closed());
+  feed("<x xmlns='urn:other'/>");
+  EXPECT_THAT(transport.take(), HasSubstr("<unsupported-stanza-type "));
+}
+
+// --- Hostile input -----------------------------------------------------------------------
+
+TEST_F(SessionTest, BrokenXmlIsNotWellFormed) {
+  login();
+  feed("<message><body></message>");
+  EXPECT_TRUE(transport.take().ends_with(
+      "<stream:error><not-well-formed xmlns=\"urn:ietf:params:xml:ns:xmpp-streams\"/>"
+      "</stream:error></stream:stream>"));
+  EXPECT_EQ(transport.closeCalls, 1);
+  ASSERT_EQ(router.ended.size(), 1u);
+  EXPECT_EQ(router.ended[0].full_jid(), "alice@example.com/home");
+  EXPECT_EQ(router.ended[0].session_id(), "gw1/7");
+  EXPECT_TRUE(router.stanzas.empty());
+}
+
+TEST_F(SessionTest, BillionLaughsIsRestrictedXml) {
+  start();
+  feed(
+      "<?xml version='1.0'?><!DOCTYPE lolz [<!ENTITY lol 'lol'>"
+      "<!ENTITY lol2 '&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;'>]>"
+      "<stream:stream to='example.com' xmlns='jabber:client' "
+      "xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>&lol2;");
+  const std::string out = transport.take();
+  EXPECT_TRUE(out.starts_with("<?xml version='1.0'?><stream:stream ")) << out;  // §4.9.1.1
+  EXPECT_TRUE(
+      out.ends_with("<stream:error><restricted-xml "
+                    "xmlns=\"urn:ietf:params:xml:ns:xmpp-streams\"/></stream:error>"
+                    "</stream:stream>"))
+      << out;
+  EXPECT_EQ(transport.closeCalls, 1);
+}
+
+TEST_F(SessionTest, NothingIsReadAfterAStreamError) {
+  login();
+  feed("<foo/><message to='bob@example.com'/>");
+  EXPECT_TRUE(router.stanzas.empty());
+  feed("<message to='bob@example.com'/>");
+  EXPECT_TRUE(router.stanzas.empty());
+  EXPECT_EQ(transport.writesAfterClose, 0);
+}
+
+// --- Endings -----------------------------------------------------------------------------
+
+TEST_F(SessionTest, ClientClosesTheStream) {
+  login();
+  feed("<presence/></stream:stream>");
+  EXPECT_EQ(transport.take(), "</stream:stream>");
+  EXPECT_EQ(transport.closeCalls, 1);
+  ASSERT_EQ(router.ended.size(), 1u);
+  EXPECT_TRUE(router.ended[0].was_available());
+  session->onTransportClosed();
+  EXPECT_EQ(router.ended.size(), 1u);
+}
+
+TEST_F(SessionTest, CloseWithErrorConflict) {
+  login();
+  session->closeWithError("conflict", "Replaced by a new session");
+  EXPECT_EQ(transport.take(),
+            "<stream:error><conflict xmlns=\"urn:ietf:params:xml:ns:xmpp-streams\"/><text "
+            "xmlns=\"urn:ietf:params:xml:ns:xmpp-streams\">Replaced by a new session</text>"
+            "</stream:error></stream:stream>");
+  EXPECT_EQ(transport.closeCalls, 1);
+  EXPECT_EQ(router.ended.size(), 1u);
+  session->closeWithError("conflict", "");
+  session->onTransportClosed();
+  EXPECT_EQ(router.ended.size(), 1u);
+  EXPECT_EQ(transport.closeCalls, 1);
+}
+
+TEST_F(SessionTest, UnknownCloseConditionIsUndefined) {
+  login();
+  session->closeWithError("made-up", "");
+  EXPECT_THAT(transport.take(), HasSubstr("<undefined-condition "));
+}
+
+TEST_F(SessionTest, IdleTimeout) {
+  login();
+  session->onIdleTimeout();
+  EXPECT_EQ(transport.take(),
+            "<stream:error><connection-timeout xmlns=\"urn:ietf:params:xml:ns:xmpp-streams\"/>"
+            "</stream:error></stream:stream>");
+  EXPECT_EQ(transport.closeCalls, 1);
+  EXPECT_EQ(router.ended.size(), 1u);
+}
+
+TEST_F(SessionTest, IdleTimeoutBeforeTheHeaderSendsOurHeaderFirst) {
+  start();
+  session->onIdleTimeout();
+  const std::string out = transport.take();
+  EXPECT_TRUE(out.starts_with("<?xml version='1.0'?><stream:stream ")) << out;
+  EXPECT_THAT(out, HasSubstr("<connection-timeout "));
+  EXPECT_TRUE(router.ended.empty());  // never bound
+}
+
+TEST_F(SessionTest, Shutdown) {
+  login();
+  session->shutdown();
+  EXPECT_EQ(transport.take(),
+            "<stream:error><system-shutdown xmlns=\"urn:ietf:params:xml:ns:xmpp-streams\"/>"
+            "</stream:error></stream:stream>");
+  EXPECT_EQ(transport.closeCalls, 1);
+  EXPECT_EQ(router.ended.size(), 1u);
+}
+
+TEST_F(SessionTest, TransportClosedReportsSessionEndedExactlyOnce) {
+  login();
+  feed("<presence/>");
+  session->onTransportClosed();
+  session->onTransportClosed();
+  ASSERT_EQ(router.ended.size(), 1u);
+  EXPECT_TRUE(router.ended[0].was_available());
+  const int writes = transport.writes;
+  v1::Stanza m;
+  m.set_kind(v1::STANZA_KIND_MESSAGE);
+  m.mutable_element()->set_name("message");
+  m.mutable_element()->set_ns("jabber:client");
+  session->deliver(m);
+  session->shutdown();
+  feed("<presence/>");
+  EXPECT_EQ(transport.writes, writes);
+  EXPECT_EQ(transport.closeCalls, 0);
+}
+
+TEST_F(SessionTest, TransportClosedBeforeBindReportsNothing) {
+  openSecure();
+  session->onTransportClosed();
+  EXPECT_TRUE(router.events.empty());
+}
+
+TEST_F(SessionTest, SendQueueOverflowEndsTheSessionQuietly) {
+  login();
+  const int writes = transport.writes;
+  session->onSendQueueOverflow();
+  EXPECT_EQ(router.ended.size(), 1u);
+  EXPECT_EQ(transport.writes, writes);
+  EXPECT_EQ(transport.closeCalls, 0);  // the transport closes itself
+  session->onTransportClosed();
+  EXPECT_EQ(router.ended.size(), 1u);
+}
+
+TEST_F(SessionTest, StreamManagementBeforeBindIsAnUnexpectedRequest) {
+  openSecure();
+  feed("<enable xmlns='urn:xmpp:sm:3'/>");
+  EXPECT_EQ(transport.take(),
+            "<failed xmlns=\"urn:xmpp:sm:3\"><unexpected-request "
+            "xmlns=\"urn:ietf:params:xml:ns:xmpp-stanzas\"/></failed>");
+  EXPECT_FALSE(session->closed());
+}
+
+TEST_F(SessionTest, SaslAfterAuthenticationIsRefused) {
+  login();
+  feed(plainAuth(kPlainAlice));
+  EXPECT_THAT(transport.take(), HasSubstr("<unsupported-stanza-type "));
+  EXPECT_EQ(auth.calls(), 1);
+}
+
+TEST_F(SessionTest, StarttlsAfterLoginFails) {
+  config.tlsRequired = false;
+  openLegacy();
+  auth.legacy.push_back({kOk, FakeAuth::legacyOk("alice")});
+  feed(
+      "<iq type='set' id='l'><query xmlns='jabber:iq:auth'><username>alice</username>"
+      "<digest>00</digest><resource>r</resource></query></iq>");
+  ASSERT_TRUE(session->bound());
+  transport.take();
+  feed("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+  EXPECT_EQ(transport.take(),
+            "<failure xmlns=\"urn:ietf:params:xml:ns:xmpp-tls\"/></stream:stream>");
+  EXPECT_EQ(transport.startTlsCalls, 0);
+  EXPECT_EQ(router.ended.size(), 1u);
+}
+
+TEST_F(SessionTest, ClientStreamErrorClosesTheStream) {
+  login();
+  feed("<stream:error><conflict xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error>");
+  EXPECT_EQ(transport.take(), "</stream:stream>");
+  EXPECT_EQ(transport.closeCalls, 1);
+  EXPECT_EQ(router.ended.size(), 1u);
+}
+
+TEST_F(SessionTest, NegotiationIqToAnotherAddressIsNotAuthorized) {
+  config.registration = true;
+  openSecure();
+  feed("<iq type='get' id='r' to='other.example'><query xmlns='jabber:iq:register'/></iq>");
+  EXPECT_THAT(transport.take(), HasSubstr("<not-authorized "));
+  EXPECT_TRUE(session->closed());
+}
+
+TEST_F(SessionTest, PresencePriorityWithPlusSign) {
+  login();
+  feed("<presence><priority>+7</priority></presence>");
+  ASSERT_EQ(router.updated.size(), 1u);
+  EXPECT_EQ(router.updated[0].priority(), 7);
+}
+
+TEST_F(SessionTest, TlsHandshakeFailureEndsQuietly) {
+  start();
+  feed(header());
+  feed("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+  transport.take();
+  session->shutdown();  // nothing plaintext may be written mid-handshake
+  EXPECT_EQ(transport.take(), "");
+  EXPECT_EQ(transport.closeCalls, 1);
+  session->onTransportClosed();
+  EXPECT_TRUE(router.events.empty());
+}
+
+// --- Deliveries --------------------------------------------------------------------------
+
+v1::Stanza chat(const std::string& body) {
+  v1::Stanza m;
+  m.set_kind(v1::STANZA_KIND_MESSAGE);
+  m.set_from("bob@example.com/pc");
+  m.set_to("alice@example.com/home");
+  m.set_type("chat");
+  m.mutable_element()->set_name("message");
+  m.mutable_element()->set_ns("jabber:client");
+  stanza::addTextChild(*m.mutable_element(), "body", "jabber:client", body);
+  return m;
+}
+
+TEST_F(SessionTest, DeliverWritesTheStanza) {
+  login();
+  session->deliver(chat("a<b"));
+  EXPECT_EQ(transport.take(),
+            "<message from=\"bob@example.com/pc\" to=\"alice@example.com/home\" type=\"chat\">"
+            "<body>a&lt;b</body></message>");
+}
+
+TEST_F(SessionTest, DeliverOfflineAcksOnceWritten) {
+  login();
+  v1::Delivery d;
+  *d.mutable_stanza() = chat("stored");
+  d.set_offline_id(42);
+  d.set_offline_user("alice@example.com");
+  session->deliverOffline(d);
+  EXPECT_THAT(transport.take(), HasSubstr("<body>stored</body>"));
+  ASSERT_EQ(router.acks.size(), 1u);
+  EXPECT_EQ(router.acks[0].first, "alice@example.com");
+  EXPECT_EQ(router.acks[0].second, std::vector<int64_t>{42});
+
+  d.set_offline_id(0);  // not an offline message: nothing to ack
+  session->deliverOffline(d);
+  EXPECT_EQ(router.acks.size(), 1u);
+
+  d.set_offline_id(43);
+  session->onTransportClosed();
+  session->deliverOffline(d);  // not written: stays offline
+  EXPECT_EQ(router.acks.size(), 1u);
+}
+
+}  // namespace
+}  // namespace xmpp::gateway
