@@ -1,7 +1,7 @@
 """End to end: the router's modules through slixmpp's own plugins for them: XEP-0280 carbons
 (xep_0280), XEP-0030 disco with XEP-0157 contact addresses (xep_0030, xep_0128), XEP-0092
 software version without the OS (xep_0092), XEP-0048 bookmarks in XEP-0049 private storage
-(xep_0048 over xep_0049)."""
+(xep_0048 over xep_0049), XEP-0191 blocking (xep_0191)."""
 
 import os
 import sys
@@ -19,7 +19,7 @@ class ModulesTest(unittest.TestCase):
         cls.cluster = Cluster(gateways=2, router_args=(
             "--xmpp.contact.abuse=mailto:abuse@localhost "
             "--xmpp.contact.admin=xmpp:admin@localhost,mailto:admin@localhost"))
-        for name in ("alice", "bob", "carol"):
+        for name in ("alice", "bob", "carol", "dan", "eve"):
             cls.cluster.adduser(name, name + "-pw")
 
     @classmethod
@@ -119,6 +119,44 @@ class ModulesTest(unittest.TestCase):
             self.assertEqual(conferences[0]["nick"], "alice")
             self.assertTrue(conferences[0]["autojoin"])
             await logout(b)
+        run(go())
+
+    def test_blocking_stops_messages_both_ways_and_pushes_to_other_resources(self):
+        async def go():
+            dan = await login(self.cluster, "dan@localhost/pc", "dan-pw", plugins=("xep_0191",))
+            dan2 = await login(self.cluster, "dan@localhost/phone", "dan-pw", gateway=1,
+                               plugins=("xep_0191",))
+            eve = await login(self.cluster, "eve@localhost/pc", "eve-pw", gateway=1)
+            info = await dan.plugin["xep_0030"].get_info(jid=DOMAIN, timeout=10)
+            self.assertIn("urn:xmpp:blocking", info["disco_info"]["features"])
+            await dan2.plugin["xep_0191"].get_blocked(timeout=10)  # asks: gets pushes
+            pushes = []
+            dan2.add_event_handler("blocked", pushes.append)
+            await dan.plugin["xep_0191"].block(["eve@localhost"], timeout=10)
+            await until(lambda: pushes, 10, "the block push on the other resource")
+            self.assertEqual({str(j) for j in pushes[0]["block"]["items"]}, {"eve@localhost"})
+            got = await dan.plugin["xep_0191"].get_blocked(timeout=10)
+            self.assertEqual({str(j) for j in got["blocklist"]["items"]}, {"eve@localhost"})
+
+            errors = []
+            eve.add_event_handler("message_error", errors.append)
+            eve.send_message(mto="dan@localhost/pc", mbody="spam", mtype="chat")
+            await until(lambda: errors, 10, "eve's error")
+            self.assertEqual(errors[0]["error"]["condition"], "service-unavailable")
+
+            dan_errors = []
+            dan.add_event_handler("message_error", dan_errors.append)
+            dan.send_message(mto="eve@localhost/pc", mbody="to eve", mtype="chat")
+            await until(lambda: dan_errors, 10, "dan's error")
+            self.assertEqual(dan_errors[0]["error"]["condition"], "not-acceptable")
+            self.assertIn("urn:xmpp:blocking:errors", str(dan_errors[0]))
+
+            await dan.plugin["xep_0191"].unblock(["eve@localhost"], timeout=10)
+            eve.send_message(mto="dan@localhost/pc", mbody="hello again", mtype="chat")
+            await until(lambda: any(m["body"] == "hello again" for m in dan.messages), 10,
+                        "the message after unblock")
+            self.assertFalse(any(m["body"] == "spam" for m in dan.messages + dan2.messages))
+            await logout(dan, dan2, eve)
         run(go())
 
 

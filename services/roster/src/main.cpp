@@ -3,6 +3,7 @@
 
 #include <prometheus/counter.h>
 
+#include "blocklist.hpp"
 #include "private_storage.hpp"
 #include "roster_grpc_service.hpp"
 #include "roster_logic.hpp"
@@ -10,6 +11,7 @@
 #include "xmpp/runtime/runtime.hpp"
 #include "xmpp/service/database.hpp"
 #include "xmpp/service/grpc_host.hpp"
+#include "xmpp/storage_pg/pg_blocklist_store.hpp"
 #include "xmpp/storage_pg/pg_offline_store.hpp"
 #include "xmpp/storage_pg/pg_private_store.hpp"
 #include "xmpp/storage_pg/pg_roster_store.hpp"
@@ -29,6 +31,7 @@ int main(int argc, char** argv) try {
   storage_pg::PgOfflineStore offline(*pool);
   storage_pg::PgVcardStore vcards(*pool);
   storage_pg::PgPrivateStore privateStore(*pool);
+  storage_pg::PgBlockListStore blockList(*pool);
 
   roster::RosterConfig rc;
   rc.maxItems = static_cast<size_t>(cfg.getInt("roster.max_items", 1000));
@@ -48,6 +51,14 @@ int main(int argc, char** argv) try {
       {.maxElementBytes = static_cast<size_t>(cfg.getInt("private.max_element_bytes", 64 * 1024)),
        .maxElementsPerUser = static_cast<size_t>(cfg.getInt("private.max_elements", 100))});
   roster::PrivateStorageGrpcService privateService(privateLogic, metrics);
+  logic.alsoDeleteWithAccount([&](std::string_view user) -> storage::StoreStatus {
+    auto removed = blockList.removeUser(user);
+    if (!removed) return unexpected(removed.error());
+    return std::monostate{};
+  });
+  roster::BlockListLogic blockLogic(blockList,
+                                    static_cast<size_t>(cfg.getInt("blocking.max_items", 1000)));
+  roster::BlockListGrpcService blockService(blockLogic, metrics);
   auto& offlineEvents = prometheus::BuildCounter()
                             .Name("xmpp_offline_messages_total")
                             .Help("Offline messages by event: stored, delivered, quota_full, ...")
@@ -59,7 +70,7 @@ int main(int argc, char** argv) try {
   return service::serveUntilSignal(cfg, {.name = "roster",
                                          .defaultListen = "127.0.0.1:50052",
                                          .defaultOpsPort = 9102,
-                                         .services = {&service, &privateService},
+                                         .services = {&service, &privateService, &blockService},
                                          .registry = registry,
                                          .ready = [&] { return pool->healthy(); }});
 } catch (const std::exception& e) {

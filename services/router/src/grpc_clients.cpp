@@ -59,6 +59,25 @@ grpc::Status GrpcPrivateStorageClient::set(const v1::PrivateSetRequest& r) {
   return stub_->Set(&c, r, &e);
 }
 
+namespace {
+template <class Call>
+grpc::Status withDeadline(std::chrono::milliseconds deadline, Call&& call) {
+  grpc::ClientContext c;
+  c.set_deadline(std::chrono::system_clock::now() + deadline);
+  return call(&c);
+}
+}  // namespace
+
+grpc::Status GrpcBlockListClient::get(const v1::UserRequest& r, v1::BlockListResponse* o) {
+  return withDeadline(deadline_, [&](grpc::ClientContext* c) { return stub_->Get(c, r, o); });
+}
+grpc::Status GrpcBlockListClient::block(const v1::BlockListChange& r, v1::BlockListResponse* o) {
+  return withDeadline(deadline_, [&](grpc::ClientContext* c) { return stub_->Block(c, r, o); });
+}
+grpc::Status GrpcBlockListClient::unblock(const v1::BlockListChange& r, v1::BlockListResponse* o) {
+  return withDeadline(deadline_, [&](grpc::ClientContext* c) { return stub_->Unblock(c, r, o); });
+}
+
 Expected<bool, storage::StoreError> GrpcAccountDirectory::exists(const std::string& username) {
   const auto now = std::chrono::steady_clock::now();
   {

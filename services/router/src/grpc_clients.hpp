@@ -53,6 +53,20 @@ class GrpcPrivateStorageClient final : public PrivateStorageClient {
   std::chrono::milliseconds deadline_;
 };
 
+class GrpcBlockListClient final : public BlockListClient {
+ public:
+  explicit GrpcBlockListClient(std::shared_ptr<grpc::Channel> channel,
+                               std::chrono::milliseconds deadline = std::chrono::seconds(5))
+      : stub_(v1::BlockList::NewStub(std::move(channel))), deadline_(deadline) {}
+  grpc::Status get(const v1::UserRequest&, v1::BlockListResponse*) override;
+  grpc::Status block(const v1::BlockListChange&, v1::BlockListResponse*) override;
+  grpc::Status unblock(const v1::BlockListChange&, v1::BlockListResponse*) override;
+
+ private:
+  std::unique_ptr<v1::BlockList::Stub> stub_;
+  std::chrono::milliseconds deadline_;
+};
+
 /// Asks auth whether an account exists; remembers "yes" for a while (accounts are rarely
 /// deleted, and a stale "yes" only means a message goes to offline storage).
 class GrpcAccountDirectory final : public AccountDirectory {

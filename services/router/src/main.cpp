@@ -48,6 +48,7 @@ int main(int argc, char** argv) try {
   router::RouterConfig rc;
   rc.domain = cfg.getString("xmpp.domain", "localhost");
   rc.discloseOs = cfg.getBool("router.version_discloses_os", false);
+  rc.blockListCacheTtl = std::chrono::milliseconds(cfg.getInt("router.blocklist_cache_ms", 30'000));
   // XEP-0157: xmpp.contact.<kind> = comma-separated URIs (mailto:, xmpp:, https:).
   for (const char* kind :
        {"abuse", "admin", "feedback", "sales", "security", "status", "support"}) {
@@ -77,8 +78,10 @@ int main(int argc, char** argv) try {
   // Private storage lives in the roster service, on the same channel.
   router::GrpcPrivateStorageClient privateStorage(grpc::CreateChannel(
       cfg.getString("roster.address", "127.0.0.1:50052"), grpc::InsecureChannelCredentials()));
+  router::GrpcBlockListClient blockList(grpc::CreateChannel(
+      cfg.getString("roster.address", "127.0.0.1:50052"), grpc::InsecureChannelCredentials()));
   router::RouterCore core(sessions, roster, accounts, hub, rc, {},
-                          {.privateStorage = &privateStorage});
+                          {.privateStorage = &privateStorage, .blockList = &blockList});
   router::RouterMetrics metrics(*registry);
   router::KeyedWorkers workers(static_cast<size_t>(cfg.getInt("router.workers", 2)));
   router::RouterService service(core, workers, hub, metrics);

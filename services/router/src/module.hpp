@@ -87,6 +87,11 @@ struct DeliveredMessage {
 };
 
 enum class HookResult { kContinue, kStop };
+
+/// Whether `from` may address `to` at all (bare JIDs): nullopt if so, else the error a
+/// message or iq is answered with. Presence between them is dropped either way.
+using InteractionFilter =
+    std::function<std::optional<StanzaError>(const jid::Jid& from, const jid::Jid& to)>;
 using OutboundMessageHook = std::function<HookResult(OutboundMessage&)>;
 using DeliveredMessageHook = std::function<void(const DeliveredMessage&)>;
 using SessionEndedHook = std::function<void(const jid::Jid& fullJid, bool lastResource)>;
@@ -129,6 +134,7 @@ class ModuleRegistry {
   void addOutboundMessageHook(int order, OutboundMessageHook hook);
   void addDeliveredMessageHook(int order, DeliveredMessageHook hook);
   void addSessionEndedHook(SessionEndedHook hook);
+  void addInteractionFilter(InteractionFilter filter);
 
   const IqEntry* findIq(std::string_view type, std::string_view ns, std::string_view name) const;
   const std::vector<stanza::DiscoIdentity>& serverIdentities() const { return identities_; }
@@ -140,6 +146,9 @@ class ModuleRegistry {
   HookResult runOutbound(OutboundMessage& message) const;
   void runDelivered(const DeliveredMessage& message) const;
   void runSessionEnded(const jid::Jid& fullJid, bool lastResource) const;
+  /// The first filter's verdict (nullopt: allowed, also when none is registered).
+  std::optional<StanzaError> interactionRefused(const jid::Jid& from, const jid::Jid& to) const;
+  bool hasInteractionFilters() const { return !filters_.empty(); }
 
  private:
   template <class H>
@@ -157,6 +166,7 @@ class ModuleRegistry {
   std::vector<Ordered<OutboundMessageHook>> outbound_;
   std::vector<Ordered<DeliveredMessageHook>> delivered_;
   std::vector<SessionEndedHook> sessionEnded_;
+  std::vector<InteractionFilter> filters_;
 };
 
 /// One server-side extension.
@@ -171,6 +181,7 @@ class Module {
 /// nothing (a test can leave it out; the router's main passes all).
 struct ModuleBackends {
   PrivateStorageClient* privateStorage = nullptr;
+  BlockListClient* blockList = nullptr;
 };
 
 /// What a module may be built with.

@@ -58,6 +58,18 @@ void ModuleRegistry::addSessionEndedHook(SessionEndedHook hook) {
   sessionEnded_.push_back(std::move(hook));
 }
 
+void ModuleRegistry::addInteractionFilter(InteractionFilter filter) {
+  filters_.push_back(std::move(filter));
+}
+
+std::optional<StanzaError> ModuleRegistry::interactionRefused(const jid::Jid& from,
+                                                              const jid::Jid& to) const {
+  for (const auto& f : filters_) {
+    if (auto refused = f(from, to)) return refused;
+  }
+  return std::nullopt;
+}
+
 const ModuleRegistry::IqEntry* ModuleRegistry::findIq(std::string_view type, std::string_view ns,
                                                       std::string_view name) const {
   auto it = iqs_.find(key(type, ns, name));

@@ -7,6 +7,7 @@
 
 #include <grpcpp/support/status.h>
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -70,6 +71,15 @@ class PrivateStorageClient {
   virtual grpc::Status set(const v1::PrivateSetRequest&) = 0;
 };
 
+/// XEP-0191 block lists (the roster service's BlockList, blocking calls).
+class BlockListClient {
+ public:
+  virtual ~BlockListClient() = default;
+  virtual grpc::Status get(const v1::UserRequest&, v1::BlockListResponse*) = 0;
+  virtual grpc::Status block(const v1::BlockListChange&, v1::BlockListResponse*) = 0;
+  virtual grpc::Status unblock(const v1::BlockListChange&, v1::BlockListResponse*) = 0;
+};
+
 /// Whether an account exists (the auth service; the implementation may cache).
 class AccountDirectory {
  public:
@@ -91,7 +101,10 @@ struct RouterConfig {
   std::string domain = "localhost";
   std::string serverName = "xmppd";  // XEP-0092
   std::string serverVersion = "0.1.0";
-  bool discloseOs = false;  // XEP-0092 §4: the OS helps attackers; off unless asked for
+  bool discloseOs = false;
+  std::chrono::milliseconds blockListCacheTtl{
+      30'000};  // XEP-0191 lists cached per router  // XEP-0092 §4: the OS helps attackers; off
+                // unless asked for
   /// XEP-0157 contact addresses by field var (e.g. "abuse-addresses" -> {"mailto:..."}).
   std::map<std::string, std::vector<std::string>> contactAddresses;
 };

@@ -263,6 +263,28 @@ void RouterCore::bounce(const Sender* sender, const v1::Stanza& original,
   if (!to || !isLocal(*to) || !to->isFull() || !deliverToFullJid(*reply, *to)) countDrop();
 }
 
+bool RouterCore::interactionAllowed(const Sender* sender, const v1::Stanza& stanza,
+                                    const jid::Jid& from, const jid::Jid& to) {
+  if (!registry_.hasInteractionFilters()) return true;
+  auto refused = registry_.interactionRefused(from, to);
+  if (!refused) return true;
+  if (stanza.kind() == v1::STANZA_KIND_PRESENCE || stanza.type() == "error") {
+    countDrop();
+  } else {
+    bounce(sender, stanza, *refused);
+  }
+  return false;
+}
+
+bool RouterCore::presenceAllowed(std::string_view fromBare, std::string_view toBare) {
+  if (!registry_.hasInteractionFilters()) return true;
+  auto from = jid::Jid::parse(fromBare);
+  auto to = jid::Jid::parse(toBare);
+  if (!from || !to || !registry_.interactionRefused(*from, *to)) return true;
+  countDrop();
+  return false;
+}
+
 bool RouterCore::updateSession(const std::string& bareJid, const v1::SessionInfo& session) {
   auto full = jid::Jid::parse(session.full_jid());
   if (!full || !directory_.update(bareJid, full->resource(), session)) {

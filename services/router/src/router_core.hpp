@@ -119,6 +119,11 @@ class RouterCore final : private RouterServices {
 
   // ---- delivery and helpers (router_core.cpp) ----
   bool isLocal(const jid::Jid& jid) const { return jid.domain() == config_.domain; }
+  // Whether the modules' filters (XEP-0191 blocking) let `from` address `to`; if not, a
+  // message or iq is answered with their error (when `sender` is set), a presence dropped.
+  bool interactionAllowed(const Sender* sender, const v1::Stanza& stanza, const jid::Jid& from,
+                          const jid::Jid& to);
+  bool presenceAllowed(std::string_view fromBare, std::string_view toBare);
   void deliver(const v1::Stanza& stanza, const SessionList& sessions) override;
   // To the sender's own session (answers, bounces, initial-presence backlog).
   void deliverToSender(const Sender& sender, const v1::Stanza& stanza) override {

@@ -48,6 +48,7 @@ void RouterCore::routeSubscription(const v1::Stanza& stanza, const Sender* origi
     }
     return;
   }
+  if (!presenceAllowed(from->bareStr(), to->bareStr())) return;  // XEP-0191: also these
   auto exists = accountExists(*to);
   if (!exists) {
     if (origin != nullptr) bounce(origin, stanza, exists.error());

@@ -28,6 +28,10 @@ void RouterCore::handleIq(const Sender& sender, v1::Stanza iq) {
       request ? bounce(&sender, iq, errors::remoteServerNotFound()) : countDrop();
       return;
     }
+    if (!to->local().empty() && to->bareStr() != sender.bare &&
+        !interactionAllowed(&sender, iq, sender.jid, *to)) {
+      return;
+    }
     if (to->isFull()) {
       if (to->local().empty()) {
         request ? bounce(&sender, iq, errors::serviceUnavailable()) : countDrop();

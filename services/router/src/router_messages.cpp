@@ -31,6 +31,7 @@ void RouterCore::handleMessage(const Sender& sender, v1::Stanza message) {
     bounce(&sender, message, errors::serviceUnavailable());  // the server handles no messages
     return;
   }
+  if (!interactionAllowed(&sender, message, sender.jid, to)) return;
   auto sessions = sessionsOf(to.bareStr());
   if (!sessions) {
     bounce(&sender, message, errors::temporarilyUnavailable());

@@ -117,6 +117,7 @@ void RouterCore::broadcastAvailable(const Sender& sender, v1::Stanza presence) {
   }
 
   for (const auto& contact : subscribers) {
+    if (!presenceAllowed(sender.bare, contact)) continue;
     deliver(addressedTo(presence, contact), availableSessions(sessionsIn(*all, contact)));
   }
   // RFC 6121 §4.2.2 / §4.4.2: every available resource of the user, the sender included.
@@ -135,6 +136,7 @@ void RouterCore::broadcastAvailable(const Sender& sender, v1::Stanza presence) {
     // Probes answered from the directory: what a contact's server answers to a probe
     // (RFC 6121 §4.3.2) is the last presence of each of the contact's available resources.
     for (const auto& contact : probes) {
+      if (!presenceAllowed(contact, sender.bare)) continue;
       for (const auto* s : availableSessions(sessionsIn(*all, contact))) {
         deliverToSender(sender, lastPresence(*s, sender.jid.str()));
       }
@@ -206,6 +208,7 @@ void RouterCore::broadcastUnavailable(const std::string& sessionId, const jid::J
     return;
   }
   for (const auto& contact : subscribers) {
+    if (!presenceAllowed(user, contact)) continue;
     deliver(addressedTo(presence, contact), availableSessions(sessionsIn(*all, contact)));
   }
   SessionList own;
@@ -216,6 +219,7 @@ void RouterCore::broadcastUnavailable(const std::string& sessionId, const jid::J
   }
   deliver(addressedTo(presence, user), own);
   for (const auto& j : directed) {
+    if (!presenceAllowed(user, j.bareStr())) continue;
     deliverPresenceTo(addressedTo(presence, j.str()), j, sessionsIn(*all, j.bareStr()));
   }
 }
@@ -250,6 +254,7 @@ void RouterCore::directedPresence(const Sender& sender, v1::Stanza presence, con
     countDrop();  // presence to the server itself: nothing to do
     return;
   }
+  if (!interactionAllowed(&sender, presence, sender.jid, to)) return;
   auto sessions = sessionsOf(to.bareStr());
   if (!sessions) return;
   deliverPresenceTo(presence, to, *sessions);

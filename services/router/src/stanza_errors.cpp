@@ -65,8 +65,8 @@ bool isDefinedCondition(std::string_view condition) { return findCondition(condi
 
 StanzaError stanzaError(std::string_view condition) {
   const auto* c = findCondition(condition);
-  if (c == nullptr) return {ErrorType::kCancel, "undefined-condition"};
-  return {c->second, std::string(c->first)};
+  if (c == nullptr) return {ErrorType::kCancel, "undefined-condition", {}, {}};
+  return {c->second, std::string(c->first), {}, {}};
 }
 
 namespace errors {
@@ -75,7 +75,9 @@ StanzaError remoteServerNotFound() { return stanzaError("remote-server-not-found
 StanzaError jidMalformed() { return stanzaError("jid-malformed"); }
 StanzaError badRequest() { return stanzaError("bad-request"); }
 StanzaError internalServerError() { return stanzaError("internal-server-error"); }
-StanzaError temporarilyUnavailable() { return {ErrorType::kWait, "service-unavailable"}; }
+StanzaError temporarilyUnavailable() {
+  return {ErrorType::kWait, "service-unavailable", {}, {}};
+}
 }  // namespace errors
 
 StanzaError fromStatus(const grpc::Status& status) {
@@ -120,6 +122,7 @@ std::optional<v1::Stanza> makeErrorReply(const v1::Stanza& original, const Stanz
   v1::Element& err = stanza::addChild(e, "error", e.ns());
   stanza::setAttribute(err, "type", toString(error.type));
   stanza::addChild(err, error.condition, ns::kStanzaErrors);
+  if (!error.appCondition.empty()) stanza::addChild(err, error.appCondition, error.appNamespace);
   return reply;
 }
 

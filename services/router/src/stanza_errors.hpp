@@ -23,6 +23,10 @@ std::string_view toString(ErrorType type);
 struct StanzaError {
   ErrorType type = ErrorType::kCancel;
   std::string condition;  // e.g. "service-unavailable"
+  // An application-specific condition (RFC 6120 §8.3.4), e.g. XEP-0191's
+  // <blocked xmlns='urn:xmpp:blocking:errors'/>; empty name: none.
+  std::string appCondition;
+  std::string appNamespace;
 
   friend bool operator==(const StanzaError&, const StanzaError&) = default;
 };

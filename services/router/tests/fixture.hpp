@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "blocklist.hpp"
 #include "in_memory_session_directory.hpp"
 #include "private_storage.hpp"
 #include "roster_grpc_service.hpp"
@@ -24,6 +25,7 @@
 #include "router_core.hpp"
 #include "xmpp/common/clock.hpp"
 #include "xmpp/stanza/codec.hpp"
+#include "xmpp/storage/in_memory_blocklist_store.hpp"
 #include "xmpp/storage/in_memory_offline_store.hpp"
 #include "xmpp/storage/in_memory_private_store.hpp"
 #include "xmpp/storage/in_memory_roster_store.hpp"
@@ -194,6 +196,30 @@ class TestPrivateStorage final : public PrivateStorageClient {
   roster::PrivateStorageGrpcService service_;
 };
 
+/// BlockListClient over the real logic and gRPC class, in-process, in memory.
+class TestBlockList final : public BlockListClient {
+ public:
+  TestBlockList() : metrics_(registry_, "roster"), logic_(store, 5), service_(logic_, metrics_) {}
+  grpc::Status get(const v1::UserRequest& r, v1::BlockListResponse* o) override {
+    ++gets;
+    return service_.Get(nullptr, &r, o);
+  }
+  grpc::Status block(const v1::BlockListChange& r, v1::BlockListResponse* o) override {
+    return service_.Block(nullptr, &r, o);
+  }
+  grpc::Status unblock(const v1::BlockListChange& r, v1::BlockListResponse* o) override {
+    return service_.Unblock(nullptr, &r, o);
+  }
+  storage::InMemoryBlockListStore store;
+  std::atomic<int> gets{0};
+
+ private:
+  prometheus::Registry registry_;
+  observability::RpcMetrics metrics_;
+  roster::BlockListLogic logic_;
+  roster::BlockListGrpcService service_;
+};
+
 class TestAccounts final : public AccountDirectory {
  public:
   Expected<bool, storage::StoreError> exists(const std::string& username) override {
@@ -279,7 +305,7 @@ class RouterTest : public ::testing::Test {
                       RouterConfig routerConfig = config())
       : roster_(rosterConfig),
         core_(directory_, roster_, accounts_, sink_, std::move(routerConfig), limits,
-              {.privateStorage = &private_}) {
+              {.privateStorage = &private_, .blockList = &blockList_}) {
     for (const char* user : {"alice", "bob", "carol", "dave"}) accounts_.add(user);
   }
 
@@ -376,6 +402,7 @@ class RouterTest : public ::testing::Test {
   TestAccounts accounts_;
   RecordingSink sink_;
   TestPrivateStorage private_;
+  TestBlockList blockList_;
   RouterCore core_;
   int counter_ = 0;
 };

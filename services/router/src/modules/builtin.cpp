@@ -22,6 +22,7 @@ std::vector<std::unique_ptr<Module>> makeBuiltinModules(const ModuleDeps& deps) 
   XMPP_MODULE(makeContactAddressesModule);
   XMPP_MODULE(makeCarbonsModule);
   XMPP_MODULE(makePrivateStorageModule);
+  XMPP_MODULE(makeBlockingModule);
   return modules;
 }
 
