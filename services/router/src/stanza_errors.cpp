@@ -75,9 +75,7 @@ StanzaError remoteServerNotFound() { return stanzaError("remote-server-not-found
 StanzaError jidMalformed() { return stanzaError("jid-malformed"); }
 StanzaError badRequest() { return stanzaError("bad-request"); }
 StanzaError internalServerError() { return stanzaError("internal-server-error"); }
-StanzaError temporarilyUnavailable() {
-  return {ErrorType::kWait, "service-unavailable", {}, {}};
-}
+StanzaError temporarilyUnavailable() { return {ErrorType::kWait, "service-unavailable", {}, {}}; }
 }  // namespace errors
 
 StanzaError fromStatus(const grpc::Status& status) {
