@@ -1,7 +1,7 @@
 """End to end: the router's modules through slixmpp's own plugins for them: XEP-0280 carbons
 (xep_0280), XEP-0030 disco with XEP-0157 contact addresses (xep_0030, xep_0128), XEP-0092
 software version without the OS (xep_0092), XEP-0048 bookmarks in XEP-0049 private storage
-(xep_0048 over xep_0049), XEP-0191 blocking (xep_0191)."""
+(xep_0048 over xep_0049), XEP-0191 blocking (xep_0191), XEP-0012 last activity (xep_0012)."""
 
 import os
 import sys
@@ -19,7 +19,7 @@ class ModulesTest(unittest.TestCase):
         cls.cluster = Cluster(gateways=2, router_args=(
             "--xmpp.contact.abuse=mailto:abuse@localhost "
             "--xmpp.contact.admin=xmpp:admin@localhost,mailto:admin@localhost"))
-        for name in ("alice", "bob", "carol", "dan", "eve"):
+        for name in ("alice", "bob", "carol", "dan", "eve", "fay", "gus"):
             cls.cluster.adduser(name, name + "-pw")
 
     @classmethod
@@ -157,6 +157,36 @@ class ModulesTest(unittest.TestCase):
                         "the message after unblock")
             self.assertFalse(any(m["body"] == "spam" for m in dan.messages + dan2.messages))
             await logout(dan, dan2, eve)
+        run(go())
+
+    def test_last_activity_of_a_contact_the_server_and_a_stranger(self):
+        async def go():
+            fay = await login(self.cluster, "fay@localhost/pc", "fay-pw", plugins=("xep_0012",))
+            gus = await login(self.cluster, "gus@localhost/pc", "gus-pw", gateway=1)
+            # A mutual subscription (slixmpp authorizes and subscribes back by itself; roster
+            # pushes go to resources that asked for the roster).
+            await fay.get_roster()
+            await gus.get_roster()
+            fay.send_presence(pto="gus@localhost", ptype="subscribe")
+            await until(lambda: fay.client_roster["gus@localhost"]["subscription"] == "both", 15,
+                        "a mutual subscription")
+            last = fay.plugin["xep_0012"]
+            online = await last.get_last_activity("gus@localhost", timeout=10)
+            self.assertEqual(online["last_activity"]["seconds"], 0)
+            gus.send_presence(ptype="unavailable", pstatus="out for lunch")
+            await until(lambda: fay.presence_from("gus@localhost/pc", "unavailable"), 10,
+                        "gus going offline")
+            await logout(gus)
+            offline = await last.get_last_activity("gus@localhost", timeout=10)
+            self.assertGreaterEqual(offline["last_activity"]["seconds"], 0)
+            self.assertEqual(offline["last_activity"]["status"], "out for lunch")
+            uptime = await last.get_last_activity(DOMAIN, timeout=10)
+            self.assertGreaterEqual(uptime["last_activity"]["seconds"], 0)
+            from slixmpp.exceptions import IqError
+            with self.assertRaises(IqError) as refused:
+                await last.get_last_activity("carol@localhost", timeout=10)
+            self.assertEqual(refused.exception.condition, "forbidden")
+            await logout(fay)
         run(go())
 
 

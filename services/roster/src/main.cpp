@@ -4,6 +4,7 @@
 #include <prometheus/counter.h>
 
 #include "blocklist.hpp"
+#include "last_activity.hpp"
 #include "private_storage.hpp"
 #include "roster_grpc_service.hpp"
 #include "roster_logic.hpp"
@@ -12,6 +13,7 @@
 #include "xmpp/service/database.hpp"
 #include "xmpp/service/grpc_host.hpp"
 #include "xmpp/storage_pg/pg_blocklist_store.hpp"
+#include "xmpp/storage_pg/pg_last_activity_store.hpp"
 #include "xmpp/storage_pg/pg_offline_store.hpp"
 #include "xmpp/storage_pg/pg_private_store.hpp"
 #include "xmpp/storage_pg/pg_roster_store.hpp"
@@ -32,6 +34,7 @@ int main(int argc, char** argv) try {
   storage_pg::PgVcardStore vcards(*pool);
   storage_pg::PgPrivateStore privateStore(*pool);
   storage_pg::PgBlockListStore blockList(*pool);
+  storage_pg::PgLastActivityStore lastActivity(*pool);
 
   roster::RosterConfig rc;
   rc.maxItems = static_cast<size_t>(cfg.getInt("roster.max_items", 1000));
@@ -59,6 +62,12 @@ int main(int argc, char** argv) try {
   roster::BlockListLogic blockLogic(blockList,
                                     static_cast<size_t>(cfg.getInt("blocking.max_items", 1000)));
   roster::BlockListGrpcService blockService(blockLogic, metrics);
+  logic.alsoDeleteWithAccount([&](std::string_view user) -> storage::StoreStatus {
+    auto removed = lastActivity.removeUser(user);
+    if (!removed) return unexpected(removed.error());
+    return std::monostate{};
+  });
+  roster::LastActivityGrpcService lastService(lastActivity, metrics);
   auto& offlineEvents = prometheus::BuildCounter()
                             .Name("xmpp_offline_messages_total")
                             .Help("Offline messages by event: stored, delivered, quota_full, ...")
@@ -67,12 +76,13 @@ int main(int argc, char** argv) try {
     offlineEvents.Add({{"event", std::string(event)}}).Increment(static_cast<double>(n));
   });
 
-  return service::serveUntilSignal(cfg, {.name = "roster",
-                                         .defaultListen = "127.0.0.1:50052",
-                                         .defaultOpsPort = 9102,
-                                         .services = {&service, &privateService, &blockService},
-                                         .registry = registry,
-                                         .ready = [&] { return pool->healthy(); }});
+  return service::serveUntilSignal(
+      cfg, {.name = "roster",
+            .defaultListen = "127.0.0.1:50052",
+            .defaultOpsPort = 9102,
+            .services = {&service, &privateService, &blockService, &lastService},
+            .registry = registry,
+            .ready = [&] { return pool->healthy(); }});
 } catch (const std::exception& e) {
   xmpp::runtime::logError("fatal", {{"error", e.what()}});
   return 1;

@@ -78,6 +78,14 @@ grpc::Status GrpcBlockListClient::unblock(const v1::BlockListChange& r, v1::Bloc
   return withDeadline(deadline_, [&](grpc::ClientContext* c) { return stub_->Unblock(c, r, o); });
 }
 
+grpc::Status GrpcLastActivityClient::get(const v1::UserRequest& r, v1::LastActivityResponse* o) {
+  return withDeadline(deadline_, [&](grpc::ClientContext* c) { return stub_->Get(c, r, o); });
+}
+grpc::Status GrpcLastActivityClient::set(const v1::SetLastActivityRequest& r) {
+  v1::RosterEmpty e;
+  return withDeadline(deadline_, [&](grpc::ClientContext* c) { return stub_->Set(c, r, &e); });
+}
+
 Expected<bool, storage::StoreError> GrpcAccountDirectory::exists(const std::string& username) {
   const auto now = std::chrono::steady_clock::now();
   {

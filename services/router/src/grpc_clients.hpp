@@ -67,6 +67,19 @@ class GrpcBlockListClient final : public BlockListClient {
   std::chrono::milliseconds deadline_;
 };
 
+class GrpcLastActivityClient final : public LastActivityClient {
+ public:
+  explicit GrpcLastActivityClient(std::shared_ptr<grpc::Channel> channel,
+                                  std::chrono::milliseconds deadline = std::chrono::seconds(5))
+      : stub_(v1::LastActivity::NewStub(std::move(channel))), deadline_(deadline) {}
+  grpc::Status get(const v1::UserRequest&, v1::LastActivityResponse*) override;
+  grpc::Status set(const v1::SetLastActivityRequest&) override;
+
+ private:
+  std::unique_ptr<v1::LastActivity::Stub> stub_;
+  std::chrono::milliseconds deadline_;
+};
+
 /// Asks auth whether an account exists; remembers "yes" for a while (accounts are rarely
 /// deleted, and a stale "yes" only means a message goes to offline storage).
 class GrpcAccountDirectory final : public AccountDirectory {

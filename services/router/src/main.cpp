@@ -80,8 +80,11 @@ int main(int argc, char** argv) try {
       cfg.getString("roster.address", "127.0.0.1:50052"), grpc::InsecureChannelCredentials()));
   router::GrpcBlockListClient blockList(grpc::CreateChannel(
       cfg.getString("roster.address", "127.0.0.1:50052"), grpc::InsecureChannelCredentials()));
-  router::RouterCore core(sessions, roster, accounts, hub, rc, {},
-                          {.privateStorage = &privateStorage, .blockList = &blockList});
+  router::GrpcLastActivityClient lastActivity(grpc::CreateChannel(
+      cfg.getString("roster.address", "127.0.0.1:50052"), grpc::InsecureChannelCredentials()));
+  router::RouterCore core(
+      sessions, roster, accounts, hub, rc, {},
+      {.privateStorage = &privateStorage, .blockList = &blockList, .lastActivity = &lastActivity});
   router::RouterMetrics metrics(*registry);
   router::KeyedWorkers workers(static_cast<size_t>(cfg.getInt("router.workers", 2)));
   router::RouterService service(core, workers, hub, metrics);

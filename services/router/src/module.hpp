@@ -94,7 +94,11 @@ using InteractionFilter =
     std::function<std::optional<StanzaError>(const jid::Jid& from, const jid::Jid& to)>;
 using OutboundMessageHook = std::function<HookResult(OutboundMessage&)>;
 using DeliveredMessageHook = std::function<void(const DeliveredMessage&)>;
-using SessionEndedHook = std::function<void(const jid::Jid& fullJid, bool lastResource)>;
+/// A session ended; `lastResource`: no other resource of the account is available now.
+using SessionEndedHook =
+    std::function<void(const jid::Jid& fullJid, bool lastResource, bool wasAvailable)>;
+/// A broadcast presence (no 'to') from a client, before the core broadcasts it.
+using BroadcastPresenceHook = std::function<void(const Sender& sender, const v1::Stanza& presence)>;
 
 /// What the core offers modules.
 class RouterServices {
@@ -134,6 +138,7 @@ class ModuleRegistry {
   void addOutboundMessageHook(int order, OutboundMessageHook hook);
   void addDeliveredMessageHook(int order, DeliveredMessageHook hook);
   void addSessionEndedHook(SessionEndedHook hook);
+  void addBroadcastPresenceHook(BroadcastPresenceHook hook);
   void addInteractionFilter(InteractionFilter filter);
 
   const IqEntry* findIq(std::string_view type, std::string_view ns, std::string_view name) const;
@@ -145,7 +150,8 @@ class ModuleRegistry {
   /// Runs the outbound hooks in order; kStop as soon as one stops the message.
   HookResult runOutbound(OutboundMessage& message) const;
   void runDelivered(const DeliveredMessage& message) const;
-  void runSessionEnded(const jid::Jid& fullJid, bool lastResource) const;
+  void runSessionEnded(const jid::Jid& fullJid, bool lastResource, bool wasAvailable) const;
+  void runBroadcastPresence(const Sender& sender, const v1::Stanza& presence) const;
   /// The first filter's verdict (nullopt: allowed, also when none is registered).
   std::optional<StanzaError> interactionRefused(const jid::Jid& from, const jid::Jid& to) const;
   bool hasInteractionFilters() const { return !filters_.empty(); }
@@ -167,6 +173,7 @@ class ModuleRegistry {
   std::vector<Ordered<DeliveredMessageHook>> delivered_;
   std::vector<SessionEndedHook> sessionEnded_;
   std::vector<InteractionFilter> filters_;
+  std::vector<BroadcastPresenceHook> presence_;
 };
 
 /// One server-side extension.
@@ -182,6 +189,7 @@ class Module {
 struct ModuleBackends {
   PrivateStorageClient* privateStorage = nullptr;
   BlockListClient* blockList = nullptr;
+  LastActivityClient* lastActivity = nullptr;
 };
 
 /// What a module may be built with.

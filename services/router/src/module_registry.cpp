@@ -87,8 +87,17 @@ void ModuleRegistry::runDelivered(const DeliveredMessage& message) const {
   for (const auto& h : delivered_) h.hook(message);
 }
 
-void ModuleRegistry::runSessionEnded(const jid::Jid& fullJid, bool lastResource) const {
-  for (const auto& h : sessionEnded_) h(fullJid, lastResource);
+void ModuleRegistry::runSessionEnded(const jid::Jid& fullJid, bool lastResource,
+                                     bool wasAvailable) const {
+  for (const auto& h : sessionEnded_) h(fullJid, lastResource, wasAvailable);
+}
+
+void ModuleRegistry::addBroadcastPresenceHook(BroadcastPresenceHook hook) {
+  presence_.push_back(std::move(hook));
+}
+
+void ModuleRegistry::runBroadcastPresence(const Sender& sender, const v1::Stanza& presence) const {
+  for (const auto& h : presence_) h(sender, presence);
 }
 
 }  // namespace xmpp::router

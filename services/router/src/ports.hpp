@@ -80,6 +80,14 @@ class BlockListClient {
   virtual grpc::Status unblock(const v1::BlockListChange&, v1::BlockListResponse*) = 0;
 };
 
+/// XEP-0012 last activity records (the roster service's LastActivity, blocking calls).
+class LastActivityClient {
+ public:
+  virtual ~LastActivityClient() = default;
+  virtual grpc::Status get(const v1::UserRequest&, v1::LastActivityResponse*) = 0;
+  virtual grpc::Status set(const v1::SetLastActivityRequest&) = 0;
+};
+
 /// Whether an account exists (the auth service; the implementation may cache).
 class AccountDirectory {
  public:

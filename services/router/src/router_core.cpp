@@ -154,6 +154,13 @@ void RouterCore::endSession(const std::string& sessionId, const std::string& ful
   } else {
     unavailableToDirected(sessionId, *full);  // empty for a replaced session: taken at bind
   }
+  if (registry_.hasSessionEndedHooks() && (!removed || *removed)) {
+    bool lastResource = true;
+    if (auto rest = sessionsOf(full->bareStr())) {
+      for (const auto& [resource, s] : *rest) lastResource = lastResource && !s.available();
+    }
+    registry_.runSessionEnded(*full, lastResource, available);
+  }
 }
 
 // ---- stanzas ----

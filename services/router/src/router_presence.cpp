@@ -35,6 +35,7 @@ v1::Stanza addressedTo(const v1::Stanza& presence, const std::string& to) {
 void RouterCore::handlePresence(const Sender& sender, v1::Stanza presence) {
   const std::string type = presence.type();
   if (presence.to().empty()) {
+    if (type.empty() || type == "unavailable") registry_.runBroadcastPresence(sender, presence);
     if (type.empty()) {
       broadcastAvailable(sender, std::move(presence));
     } else if (type == "unavailable") {

@@ -19,6 +19,7 @@
 
 #include "blocklist.hpp"
 #include "in_memory_session_directory.hpp"
+#include "last_activity.hpp"
 #include "private_storage.hpp"
 #include "roster_grpc_service.hpp"
 #include "roster_logic.hpp"
@@ -26,6 +27,7 @@
 #include "xmpp/common/clock.hpp"
 #include "xmpp/stanza/codec.hpp"
 #include "xmpp/storage/in_memory_blocklist_store.hpp"
+#include "xmpp/storage/in_memory_last_activity_store.hpp"
 #include "xmpp/storage/in_memory_offline_store.hpp"
 #include "xmpp/storage/in_memory_private_store.hpp"
 #include "xmpp/storage/in_memory_roster_store.hpp"
@@ -220,6 +222,25 @@ class TestBlockList final : public BlockListClient {
   roster::BlockListGrpcService service_;
 };
 
+/// LastActivityClient over the real gRPC class, in-process, in memory.
+class TestLastActivity final : public LastActivityClient {
+ public:
+  TestLastActivity() : metrics_(registry_, "roster"), service_(store, metrics_) {}
+  grpc::Status get(const v1::UserRequest& r, v1::LastActivityResponse* o) override {
+    return service_.Get(nullptr, &r, o);
+  }
+  grpc::Status set(const v1::SetLastActivityRequest& r) override {
+    v1::RosterEmpty e;
+    return service_.Set(nullptr, &r, &e);
+  }
+  storage::InMemoryLastActivityStore store;
+
+ private:
+  prometheus::Registry registry_;
+  observability::RpcMetrics metrics_;
+  roster::LastActivityGrpcService service_;
+};
+
 class TestAccounts final : public AccountDirectory {
  public:
   Expected<bool, storage::StoreError> exists(const std::string& username) override {
@@ -305,7 +326,9 @@ class RouterTest : public ::testing::Test {
                       RouterConfig routerConfig = config())
       : roster_(rosterConfig),
         core_(directory_, roster_, accounts_, sink_, std::move(routerConfig), limits,
-              {.privateStorage = &private_, .blockList = &blockList_}) {
+              {.privateStorage = &private_,
+               .blockList = &blockList_,
+               .lastActivity = &lastActivity_}) {
     for (const char* user : {"alice", "bob", "carol", "dave"}) accounts_.add(user);
   }
 
@@ -403,6 +426,7 @@ class RouterTest : public ::testing::Test {
   RecordingSink sink_;
   TestPrivateStorage private_;
   TestBlockList blockList_;
+  TestLastActivity lastActivity_;
   RouterCore core_;
   int counter_ = 0;
 };

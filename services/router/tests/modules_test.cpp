@@ -216,3 +216,67 @@ TEST_F(PrivateStorageTest, RefusesReservedNamespacesOtherAccountsAndLimits) {
 
 }  // namespace
 }  // namespace xmpp::router::testing
+
+namespace xmpp::router::testing {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+class LastActivityTest : public RouterTest {
+ protected:
+  void SetUp() override {
+    bob_ = bind("bob", "pc");
+    available(bob_);
+    roster_.setSubscription(bareOf("alice"), bareOf("bob"), storage::Subscription::kBoth);
+    roster_.setSubscription(bareOf("bob"), bareOf("alice"), storage::Subscription::kBoth);
+  }
+  std::string askBob(const std::string& to) {
+    sink_.clear();
+    send(bob_, "<iq type='get' id='l' to='" + to + "'><query xmlns='jabber:iq:last'/></iq>");
+    auto got = received(bob_);
+    EXPECT_EQ(got.size(), 1u);
+    return got.empty() ? std::string{} : got.back();
+  }
+  Client bob_;
+};
+
+TEST_F(LastActivityTest, OnlineIsZeroOfflineHasTheStatusOfTheLastUnavailable) {
+  Client alice = bind("alice", "pc");
+  available(alice);
+  EXPECT_THAT(askBob("alice@example.com"), HasSubstr("<query xmlns=\"jabber:iq:last\" "
+                                                     "seconds=\"0\"/>"));
+  send(alice, "<presence type='unavailable'><status>gone fishing</status></presence>");
+  core_.onSessionEnded([&] {
+    v1::SessionEnded e;
+    e.set_session_id(alice.sessionId);
+    e.set_full_jid(alice.fullJid);
+    return e;
+  }());
+  EXPECT_THAT(askBob("alice@example.com"),
+              ::testing::MatchesRegex(".*<query xmlns=\"jabber:iq:last\" seconds=\"[0-9]+\">"
+                                      "gone fishing</query>.*"));
+}
+
+TEST_F(LastActivityTest, ADroppedConnectionIsRecordedWithoutStatus) {
+  Client alice = bind("alice", "pc");
+  available(alice);
+  v1::SessionEnded e;
+  e.set_session_id(alice.sessionId);
+  e.set_full_jid(alice.fullJid);
+  e.set_was_available(true);
+  core_.onSessionEnded(e);
+  EXPECT_THAT(askBob("alice@example.com"), HasSubstr("seconds=\""));
+  EXPECT_TRUE(lastActivity_.store.get("alice@example.com").has_value());
+  EXPECT_EQ(lastActivity_.store.get("alice@example.com")->status, "");
+}
+
+TEST_F(LastActivityTest, StrangersAndNeverSeenAccountsAndTheServer) {
+  EXPECT_THAT(askBob("carol@example.com"), HasSubstr("<forbidden"));       // no subscription
+  EXPECT_THAT(askBob("alice@example.com"), HasSubstr("<item-not-found"));  // never logged out
+  EXPECT_THAT(askBob("nobody@example.com"), HasSubstr("<service-unavailable"));
+  EXPECT_THAT(askBob("example.com"), ::testing::MatchesRegex(".*seconds=\"[0-9]+\"/>.*"));
+}
+
+}  // namespace
+}  // namespace xmpp::router::testing

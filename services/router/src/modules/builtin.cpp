@@ -23,6 +23,7 @@ std::vector<std::unique_ptr<Module>> makeBuiltinModules(const ModuleDeps& deps) 
   XMPP_MODULE(makeCarbonsModule);
   XMPP_MODULE(makePrivateStorageModule);
   XMPP_MODULE(makeBlockingModule);
+  XMPP_MODULE(makeLastActivityModule);
   return modules;
 }
 
