@@ -20,7 +20,9 @@ class ClientsTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.cluster = Cluster(gateways=1)
+        cls.cluster = Cluster(gateways=1, gateway_args="--auth.registration=true",
+                              auth_args="--auth.registration=true "
+                                        "--auth.registrations_per_address=3")
         for name in ("gina", "hank", "jane", "kurt"):
             cls.cluster.adduser(name, name + "-pw")
 
@@ -75,6 +77,37 @@ class ClientsTest(unittest.TestCase):
             await until(lambda: len(got) == 3, 10, "the chat state after active")
             self.assertEqual(got[2], "paused")
             await logout(jane, kurt)
+        run(go())
+
+    def register(self, user, password):
+        """XEP-0077 registration on a fresh stream (raw: before login); the answer's text."""
+        c = RawClient(self.cluster)
+        try:
+            c.starttls()
+            c.open_stream()
+            c.read_until(r"</stream:features>")
+            c.clear()
+            c.send(f"<iq type='set' id='reg'><query xmlns='jabber:iq:register'>"
+                   f"<username>{user}</username><password>{password}</password></query></iq>")
+            return c.read_until(r"</iq>|<iq [^>]*/>")
+        finally:
+            c.close()
+
+    def test_account_removal_reserves_the_name_and_registration_is_throttled(self):
+        async def go():
+            self.assertIn('type="result"', self.register("zed", "zed-pw"))
+            zed = await login(self.cluster, "zed@localhost/pc", "zed-pw",
+                              plugins=("xep_0077",))
+            await zed.plugin["xep_0077"].cancel_registration(timeout=10)
+            await until(lambda: zed.disconnected_, 10, "the stream to end after removal")
+            with self.assertRaises(AssertionError):
+                await login(self.cluster, "zed@localhost/again", "zed-pw")
+            # The name stays reserved.
+            self.assertIn("<conflict", self.register("zed", "other-pw"))
+            # Three registrations per address and window: zed, then two more, then refused.
+            self.assertIn('type="result"', self.register("yan", "yan-pw"))
+            self.assertIn('type="result"', self.register("xia", "xia-pw"))
+            self.assertIn("<resource-constraint", self.register("wes", "wes-pw"))
         run(go())
 
 

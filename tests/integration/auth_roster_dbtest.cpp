@@ -253,8 +253,28 @@ TEST_F(Cluster, AccountDeletionLeavesNothingBehind) {
   vc.mutable_vcard()->set_ns("vcard-temp");
   v1::RosterEmpty empty;
   ASSERT_TRUE(r->SetVcard(ctx().get(), vc, &empty).ok());
+  auto channel = grpc::CreateChannel(roster_->grpcAddress(), grpc::InsecureChannelCredentials());
+  v1::PrivateSetRequest priv;
+  priv.set_user("carol@localhost");
+  priv.mutable_query()->set_name("query");
+  priv.mutable_query()->set_ns("jabber:iq:private");
+  auto* stored = priv.mutable_query()->add_children()->mutable_element();
+  stored->set_name("storage");
+  stored->set_ns("storage:bookmarks");
+  ASSERT_TRUE(v1::PrivateStorage::NewStub(channel)->Set(ctx().get(), priv, &empty).ok());
+  v1::BlockListChange block;
+  block.set_user("carol@localhost");
+  block.add_jids("spammer@example.org");
+  v1::BlockListResponse blocked;
+  ASSERT_TRUE(v1::BlockList::NewStub(channel)->Block(ctx().get(), block, &blocked).ok());
+  v1::SetLastActivityRequest last;
+  last.set_user("carol@localhost");
+  last.set_status("bye");
+  last.set_logout_unix_ms(1'700'000'000'000);
+  ASSERT_TRUE(v1::LastActivity::NewStub(channel)->Set(ctx().get(), last, &empty).ok());
 
-  // Everything of carol's, in every table the services own.
+  // Everything of carol's, in every table the services own (the tombstone aside: it keeps
+  // her name reserved, by design).
   std::string where;  // which tables still hold carol's rows, for the failure message
   auto rowsOfCarol = [&] {
     pqxx::connection c(pg_->connectionString());
@@ -263,7 +283,7 @@ TEST_F(Cluster, AccountDeletionLeavesNothingBehind) {
     where.clear();
     auto tables = tx.exec(
         "SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' AND "
-        "column_name = 'username'");
+        "column_name = 'username' AND table_name <> 'auth_tombstones'");
     EXPECT_GE(tables.size(), 4u);
     for (const auto& t : tables) {
       const long n = tx.exec1("SELECT count(*) FROM " + tx.quote_name(t[0].as<std::string>()) +
@@ -274,13 +294,16 @@ TEST_F(Cluster, AccountDeletionLeavesNothingBehind) {
     }
     return total;
   };
-  EXPECT_GE(rowsOfCarol(), 4);  // account, roster item(s), offline message, vCard
+  // account, roster item(s), offline message, vCard, private storage, block list, last activity
+  EXPECT_GE(rowsOfCarol(), 7);
 
   v1::DeleteAccountRequest del;
   del.set_username("carol");
   v1::AuthEmpty res;
   ASSERT_TRUE(auth(1)->DeleteAccount(ctx().get(), del, &res).ok());
   EXPECT_EQ(rowsOfCarol(), 0) << where;
+  // Her name is reserved: in-band registration refuses it, an administrator may still.
+  EXPECT_EQ(registerUser("carol", "pw2").error_code(), grpc::ALREADY_EXISTS);
 
   v1::UserExistsRequest ex;
   ex.set_username("carol");

@@ -1,5 +1,7 @@
 #include "auth_grpc_service.hpp"
 
+#include "prep.hpp"
+#include "registration_policy.hpp"
 #include "xmpp/service/observed.hpp"
 
 namespace xmpp::auth {
@@ -123,7 +125,24 @@ grpc::Status AuthGrpcService::Register(grpc::ServerContext*, const v1::RegisterR
     if (!req->admin() && !options_.registration) {
       return grpc::Status(grpc::PERMISSION_DENIED, "in-band registration is disabled");
     }
+    RegistrationPolicy* policy = req->admin() ? nullptr : options_.registrationPolicy;
+    const std::string& address = req->session().source_address();
+    if (policy != nullptr) {
+      auto user = prepareUsername(req->username());
+      if (!user) return toStatus(AccountError::kInvalidUsername);
+      switch (policy->check(*user, address)) {
+        case RegistrationPolicy::Verdict::kAllowed:
+          break;
+        case RegistrationPolicy::Verdict::kNameReserved:
+          return grpc::Status(grpc::ALREADY_EXISTS, "name of a removed account");
+        case RegistrationPolicy::Verdict::kThrottled:
+          return grpc::Status(grpc::RESOURCE_EXHAUSTED, "too many registrations");
+        case RegistrationPolicy::Verdict::kUnavailable:
+          return toStatus(AccountError::kUnavailable);
+      }
+    }
     auto r = logic_.registerAccount(req->username(), req->password());
+    if (r && policy != nullptr) policy->registered(address);
     return r ? grpc::Status::OK : toStatus(r.error());
   });
 }
@@ -149,7 +168,14 @@ grpc::Status AuthGrpcService::DeleteAccount(grpc::ServerContext*,
       if (!s.ok()) return s;
     }
     auto r = logic_.deleteAccount(req->username());
-    return r ? grpc::Status::OK : toStatus(r.error());
+    if (!r) return toStatus(r.error());
+    // The name stays reserved; if that write fails the account is gone all the same.
+    if (options_.registrationPolicy != nullptr) {
+      if (auto user = prepareUsername(req->username())) {
+        options_.registrationPolicy->removed(*user);
+      }
+    }
+    return grpc::Status::OK;
   });
 }
 

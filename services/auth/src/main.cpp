@@ -8,11 +8,13 @@
 
 #include "auth_grpc_service.hpp"
 #include "auth_logic.hpp"
+#include "registration_policy.hpp"
 #include "xmpp/config/config.hpp"
 #include "xmpp/runtime/runtime.hpp"
 #include "xmpp/service/database.hpp"
 #include "xmpp/service/grpc_host.hpp"
 #include "xmpp/storage_pg/pg_account_store.hpp"
+#include "xmpp/storage_pg/pg_tombstone_store.hpp"
 #include "xmpp/v1/roster.grpc.pb.h"
 
 using namespace xmpp;
@@ -63,8 +65,14 @@ int main(int argc, char** argv) try {
   observability::RpcMetrics metrics(*registry, "auth");
   auto pool = service::openDatabase(cfg, "auth", storage_pg::authMigrations(), metrics);
   storage_pg::PgAccountStore accounts(*pool);
+  storage_pg::PgTombstoneStore tombstones(*pool);
   SystemClock clock;
   auth::AuthLogic logic(accounts, clock, authConfig(cfg));
+  auth::RegistrationPolicy registrationPolicy(
+      tombstones, clock,
+      {.tombstoneFor = std::chrono::seconds(cfg.getInt("auth.tombstone_days", 30) * 24 * 3600),
+       .perAddress = static_cast<int>(cfg.getInt("auth.registrations_per_address", 5)),
+       .window = std::chrono::seconds(cfg.getInt("auth.registration_window_s", 3600))});
 
   // Account deletion removes the user's data in the roster service first.
   std::unique_ptr<v1::Roster::Stub> roster;
@@ -76,6 +84,7 @@ int main(int argc, char** argv) try {
   const std::string domain = cfg.getString("xmpp.domain", "localhost");
   auth::AuthServiceOptions options;
   options.registration = cfg.getBool("auth.registration", false);
+  options.registrationPolicy = &registrationPolicy;
   options.deleteUserData = [&](const std::string& username) {
     if (!roster) return grpc::Status::OK;
     grpc::ClientContext ctx;

@@ -109,4 +109,22 @@ Expected<bool, storage::StoreError> GrpcAccountDirectory::exists(const std::stri
   return res.exists();
 }
 
+storage::StoreStatus GrpcAccountDirectory::remove(const std::string& username) {
+  {
+    std::lock_guard lock(mu_);
+    known_.erase(username);  // no more "exists" from the cache
+  }
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  v1::DeleteAccountRequest req;
+  req.set_username(username);
+  v1::AuthEmpty res;
+  grpc::Status s = stub_->DeleteAccount(&ctx, req, &res);
+  if (s.error_code() == grpc::StatusCode::NOT_FOUND) {
+    return unexpected(storage::StoreError::kNotFound);
+  }
+  if (!s.ok()) return unexpected(storage::StoreError::kUnavailable);
+  return std::monostate{};
+}
+
 }  // namespace xmpp::router

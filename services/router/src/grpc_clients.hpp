@@ -88,6 +88,7 @@ class GrpcAccountDirectory final : public AccountDirectory {
                                 std::chrono::seconds cacheFor = std::chrono::seconds(60))
       : stub_(v1::Auth::NewStub(std::move(channel))), cacheFor_(cacheFor) {}
   Expected<bool, storage::StoreError> exists(const std::string& username) override;
+  storage::StoreStatus remove(const std::string& username) override;
 
  private:
   std::unique_ptr<v1::Auth::Stub> stub_;

@@ -59,6 +59,8 @@ using IqHandler = std::function<IqAnswer(const IqRequest&)>;
 IqAnswer emptyResult();
 IqAnswer resultWith(v1::Element payload);
 IqAnswer failure(StanzaError error);
+/// The handler answered itself (e.g. it must act after its result went out).
+IqAnswer alreadyAnswered();
 
 /// A typed payload (libs/stanza) as an element.
 template <class T>
@@ -116,6 +118,9 @@ class RouterServices {
   virtual void applyRosterEffects(const v1::RosterEffects& effects, const std::string& user,
                                   const Sender* origin) = 0;
   virtual Expected<bool, StanzaError> accountExists(const jid::Jid& jid) = 0;
+  /// Ends every session of the account with a stream error (after what is queued for them).
+  virtual void closeSessionsOf(const std::string& bareJid, std::string_view condition,
+                               std::string_view text) = 0;
   virtual void countBackendError() = 0;
 };
 

@@ -94,6 +94,9 @@ class AccountDirectory {
   virtual ~AccountDirectory() = default;
   /// `username` is the prepared localpart.
   virtual Expected<bool, storage::StoreError> exists(const std::string& username) = 0;
+  /// Removes the account and its data (XEP-0077 cancellation by its owner); kNotFound if
+  /// there is none.
+  virtual storage::StoreStatus remove(const std::string& username) = 0;
 };
 
 /// The gateways' streams. Calls queue and return at once; commands to one gateway keep

@@ -301,6 +301,19 @@ bool RouterCore::updateSession(const std::string& bareJid, const v1::SessionInfo
   return true;
 }
 
+void RouterCore::closeSessionsOf(const std::string& bareJid, std::string_view condition,
+                                 std::string_view text) {
+  auto sessions = sessionsOf(bareJid);
+  if (!sessions) return;
+  for (const auto& [resource, s] : *sessions) {
+    v1::CloseSession close;
+    close.set_session_id(s.session_id());
+    close.set_condition(std::string(condition));
+    close.set_text(std::string(text));
+    gateways_.close(s.gateway_id(), std::move(close));
+  }
+}
+
 bool RouterCore::deliverToFullJid(const v1::Stanza& stanza, const jid::Jid& to) {
   auto sessions = sessionsOf(to.bareStr());
   if (!sessions) return false;

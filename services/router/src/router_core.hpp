@@ -131,6 +131,8 @@ class RouterCore final : private RouterServices {
   }
   void deliverToSession(const Sender& sender, const v1::Stanza& stanza, std::int64_t offlineId);
   bool updateSession(const std::string& bareJid, const v1::SessionInfo& session) override;
+  void closeSessionsOf(const std::string& bareJid, std::string_view condition,
+                       std::string_view text) override;
   void applyRosterEffects(const v1::RosterEffects& effects, const std::string& user,
                           const Sender* origin) override {
     applyEffects(effects, user, origin, 0);

@@ -64,6 +64,7 @@ void RouterCore::handleIq(const Sender& sender, v1::Stanza iq) {
     return;
   }
   IqAnswer answer = handler->handler(IqRequest{sender, iq, *payload, target, account});
+  if (!answer && answer.error().condition.empty()) return;  // alreadyAnswered()
   if (!answer) {
     bounce(&sender, iq, answer.error());
     return;

@@ -252,6 +252,11 @@ class TestAccounts final : public AccountDirectory {
     std::lock_guard lock(mu);
     users.insert(username);
   }
+  storage::StoreStatus remove(const std::string& username) override {
+    std::lock_guard lock(mu);
+    if (users.erase(username) == 0) return unexpected(storage::StoreError::kNotFound);
+    return std::monostate{};
+  }
   std::mutex mu;
   std::set<std::string> users;
   std::atomic<bool> failing{false};

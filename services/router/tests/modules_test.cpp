@@ -280,3 +280,35 @@ TEST_F(LastActivityTest, StrangersAndNeverSeenAccountsAndTheServer) {
 
 }  // namespace
 }  // namespace xmpp::router::testing
+
+namespace xmpp::router::testing {
+namespace {
+
+TEST_F(RouterTest, AccountRemovalAnswersThenEndsEveryStreamOfTheAccount) {
+  Client pc = bind("alice", "pc");
+  Client phone = bind("alice", "phone", "gw2");
+  sink_.clear();
+  send(pc, "<iq type='set' id='rm'><query xmlns='jabber:iq:register'><remove/></query></iq>");
+  const auto commands = sink_.commands();
+  ASSERT_EQ(commands.size(), 3u);
+  ASSERT_TRUE(commands[0].delivery.has_value());  // the result, first
+  EXPECT_THAT(xmlOf(commands[0].delivery->stanza()), ::testing::HasSubstr("type=\"result\""));
+  std::set<std::string> closed;
+  for (size_t i = 1; i < commands.size(); ++i) {
+    ASSERT_TRUE(commands[i].close.has_value());
+    EXPECT_EQ(commands[i].close->condition(), "not-authorized");
+    closed.insert(commands[i].close->session_id());
+  }
+  EXPECT_EQ(closed, (std::set<std::string>{pc.sessionId, phone.sessionId}));
+  EXPECT_FALSE(accounts_.users.contains("alice"));
+  // Other register requests after login are not served.
+  Client bob = bind("bob", "pc");
+  sink_.clear();
+  send(bob,
+       "<iq type='set' id='pw'><query xmlns='jabber:iq:register'><username>bob</username>"
+       "<password>x</password></query></iq>");
+  EXPECT_THAT(received(bob), ::testing::ElementsAre(::testing::HasSubstr("<service-unavailable")));
+}
+
+}  // namespace
+}  // namespace xmpp::router::testing

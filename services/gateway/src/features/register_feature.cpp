@@ -63,6 +63,9 @@ void registration(C2sSession& s, const v1::Stanza& iq, const v1::Element& query)
           case grpc::StatusCode::INVALID_ARGUMENT:
             appendStanzaError(out, "iq", id, from, errors::kNotAcceptable);
             break;
+          case grpc::StatusCode::RESOURCE_EXHAUSTED:  // too many from this address
+            appendStanzaError(out, "iq", id, from, errors::kResourceConstraint);
+            break;
           case grpc::StatusCode::PERMISSION_DENIED:
             appendStanzaError(out, "iq", id, from, errors::kNotAllowed);
             break;

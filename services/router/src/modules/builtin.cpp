@@ -24,6 +24,7 @@ std::vector<std::unique_ptr<Module>> makeBuiltinModules(const ModuleDeps& deps) 
   XMPP_MODULE(makePrivateStorageModule);
   XMPP_MODULE(makeBlockingModule);
   XMPP_MODULE(makeLastActivityModule);
+  XMPP_MODULE(makeAccountRemovalModule);
   return modules;
 }
 
