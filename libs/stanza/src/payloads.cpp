@@ -121,14 +121,6 @@ void DiscoItems::build(v1::Element& e) const {
   }
 }
 
-std::optional<Ping> Ping::parse(const v1::Element&) { return Ping{}; }
-void Ping::build(v1::Element&) const {}
-
-std::optional<SoftwareVersion> SoftwareVersion::parse(const v1::Element& e) {
-  return SoftwareVersion{childText(e, "name", e.ns()), childText(e, "version", e.ns()),
-                         childText(e, "os", e.ns())};
-}
-
 void SoftwareVersion::build(v1::Element& e) const {
   if (!name.empty()) addTextChild(e, "name", e.ns(), name);
   if (!version.empty()) addTextChild(e, "version", e.ns(), version);

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "xmpp/stanza/codec.hpp"
-#include "xmpp/stanza/registry.hpp"
+#include "xmpp/stanza/payloads.hpp"
 #include "xmpp/stream/decoder.hpp"
 #include "xmpp/testing/recording_callbacks.hpp"
 #include "xmpp/testing/transcripts.hpp"
@@ -78,41 +78,6 @@ TEST(Payloads, LegacyAuthFromTranscript) {
   EXPECT_EQ(a->digest, "e66557d2b67256bf7e9b317a51b6101674a56b5e");
   EXPECT_EQ(a->resource, "MiniClient");
   EXPECT_FALSE(a->password);
-}
-
-TEST(Registry, DispatchesByElementAndNamespace) {
-  const auto registry = PayloadRegistry::standard();
-  EXPECT_TRUE(registry.contains("query", "jabber:iq:roster"));
-  EXPECT_TRUE(registry.contains("query", "http://jabber.org/protocol/disco#info"));
-  EXPECT_FALSE(registry.contains("query", "urn:unknown"));
-  EXPECT_FALSE(registry.contains("si", "http://jabber.org/protocol/si"));
-
-  auto ping = registry.parseFirst(decodeOne("<iq type='get'><ping xmlns='urn:xmpp:ping'/></iq>"));
-  ASSERT_TRUE(ping);
-  EXPECT_TRUE(std::holds_alternative<Ping>(*ping));
-
-  auto version = registry.parseFirst(
-      decodeOne("<iq type='result'><query xmlns='jabber:iq:version'><name>x</name>"
-                "<version>1</version></query></iq>"));
-  ASSERT_TRUE(version);
-  EXPECT_EQ(std::get<SoftwareVersion>(*version).name, "x");
-
-  // Unknown payloads are not parsed: they pass through as generic trees.
-  EXPECT_FALSE(registry.parseFirst(
-      decodeOne("<iq type='set'><si xmlns='http://jabber.org/protocol/si'/></iq>")));
-}
-
-TEST(Registry, EveryTranscriptIqPayloadIsKnownOrPassesThrough) {
-  const auto registry = PayloadRegistry::standard();
-  int known = 0;
-  for (const auto& t : testing::loadTranscripts()) {
-    for (const auto& block : testing::clientStanzas(t)) {
-      v1::Stanza s = decodeOne(block);
-      if (s.kind() != v1::STANZA_KIND_IQ) continue;
-      if (registry.parseFirst(s)) ++known;
-    }
-  }
-  EXPECT_GE(known, 6);  // legacy auth, roster, bind, session in the recorded logins
 }
 
 }  // namespace

@@ -92,15 +92,6 @@ struct DiscoItems {
   bool operator==(const DiscoItems&) const = default;
 };
 
-/// XEP-0199 ping.
-struct Ping {
-  static constexpr std::string_view kName = "ping";
-  static constexpr std::string_view kNamespace = ns::kPing;
-  static std::optional<Ping> parse(const v1::Element& e);
-  void build(v1::Element& e) const;
-  bool operator==(const Ping&) const = default;
-};
-
 /// XEP-0092 software version.
 struct SoftwareVersion {
   static constexpr std::string_view kName = "query";
