@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <unordered_map>
@@ -32,7 +33,7 @@ bool hasFlag(const v1::SessionInfo& s) {
 // XEP-0191 §3.4 with XEP-0016 §2.1 matching: a full JID, a bare JID (all its resources) or
 // a domain (everyone there).
 bool matches(const std::vector<std::string>& list, const jid::Jid& who) {
-  if (list.empty()) return false;
+  if (list.empty()) return false;  // nearly everyone: no string is built
   auto has = [&](const std::string& j) { return std::binary_search(list.begin(), list.end(), j); };
   return has(who.str()) || has(who.bareStr()) || has(std::string(who.domain()));
 }
@@ -60,8 +61,9 @@ class BlockingModule final : public Module {
   }
 
  private:
+  using List = std::shared_ptr<const std::vector<std::string>>;  // sorted; shared, not copied
   struct Cached {
-    std::vector<std::string> jids;  // sorted
+    List jids;
     std::chrono::steady_clock::time_point fetched;
   };
 
@@ -69,7 +71,7 @@ class BlockingModule final : public Module {
     const bool fromLocal = from.domain() == core_.config().domain && !from.local().empty();
     const bool toLocal = to.domain() == core_.config().domain && !to.local().empty();
     if (fromLocal) {
-      auto list = listOf(from.bareStr());
+      List list = listOf(from.bareStr());
       if (list && matches(*list, to)) {
         StanzaError e = stanzaError("not-acceptable");
         e.appCondition = "blocked";
@@ -78,15 +80,15 @@ class BlockingModule final : public Module {
       }
     }
     if (toLocal) {
-      auto list = listOf(to.bareStr());
+      List list = listOf(to.bareStr());
       if (list && matches(*list, from)) return errors::serviceUnavailable();
     }
     return std::nullopt;
   }
 
-  // The cached list; nullopt if the roster service failed (then nothing is blocked: the
+  // The cached list; null if the roster service failed (then nothing is blocked: the
   // failure is counted, and a stanza is better delivered than lost).
-  std::optional<std::vector<std::string>> listOf(const std::string& bare) {
+  List listOf(const std::string& bare) {
     const auto now = std::chrono::steady_clock::now();
     {
       std::lock_guard lock(mu_);
@@ -98,22 +100,23 @@ class BlockingModule final : public Module {
     v1::BlockListResponse response;
     if (!backend_->get(request, &response).ok()) {
       core_.countBackendError();
-      return std::nullopt;
+      return nullptr;
     }
     std::vector<std::string> jids(response.jids().begin(), response.jids().end());
-    std::sort(jids.begin(), jids.end());
-    remember(bare, jids);
-    return jids;
+    return remember(bare, std::move(jids));
   }
 
-  void remember(const std::string& bare, std::vector<std::string> jids) {
+  List remember(const std::string& bare, std::vector<std::string> jids) {
+    std::sort(jids.begin(), jids.end());
+    auto list = std::make_shared<const std::vector<std::string>>(std::move(jids));
     std::lock_guard lock(mu_);
     if (cache_.size() >= kMaxCachedLists && !cache_.contains(bare)) cache_.erase(cache_.begin());
-    cache_[bare] = {std::move(jids), std::chrono::steady_clock::now()};
+    cache_[bare] = {list, std::chrono::steady_clock::now()};
+    return list;
   }
 
   IqAnswer get(const IqRequest& request) {
-    auto list = listOf(request.account.bareStr());
+    List list = listOf(request.account.bareStr());
     if (!list) return failure(errors::temporarilyUnavailable());
     flagSession(request.sender);
     v1::Element out;
@@ -137,15 +140,13 @@ class BlockingModule final : public Module {
       change.add_jids(j->str());
     }
     if (block && change.jids().empty()) return failure(errors::badRequest());  // §3.3
-    const std::vector<std::string> before =
-        listOf(change.user()).value_or(std::vector<std::string>{});
+    const List known = listOf(change.user());
+    const std::vector<std::string> before = known ? *known : std::vector<std::string>{};
     v1::BlockListResponse after;
     const grpc::Status status =
         block ? backend_->block(change, &after) : backend_->unblock(change, &after);
     if (!status.ok()) return failure(fromStatus(status));
-    std::vector<std::string> jids(after.jids().begin(), after.jids().end());
-    std::sort(jids.begin(), jids.end());
-    remember(change.user(), jids);
+    remember(change.user(), {after.jids().begin(), after.jids().end()});
     push(request, block);
     if (block) {
       for (const auto& j : change.jids()) {

@@ -2,8 +2,17 @@
 // <sent/> copy of what its user's other resources send and a <received/> copy of what they
 // receive, so every device shows the whole conversation. XEP-0334 <no-copy/> and the
 // XEP's <private/> opt a message out. The enabled state is a session flag in the directory.
+//
+// Sent copies would cost a directory read per message; every event of a user goes to one
+// router, which therefore sees that user's <enable/>s: it remembers which of its users may
+// have enabled resources (a superset: the flags in the directory decide), and reads the
+// sender's sessions only for them. (A router restarted with live sessions forgets this until
+// the clients enable again, as they do at each login.)
 
 #include <algorithm>
+#include <mutex>
+#include <set>
+#include <unordered_map>
 
 #include "module.hpp"
 #include "router_stanzas.hpp"
@@ -71,6 +80,7 @@ class CarbonsModule final : public Module {
       return HookResult::kContinue;
     });
     r.addDeliveredMessageHook(100, [this](const DeliveredMessage& m) { received(m); });
+    r.addSessionEndedHook([this](const jid::Jid& full, bool, bool) { forget(full); });
   }
 
  private:
@@ -90,15 +100,38 @@ class CarbonsModule final : public Module {
     } else {
       flags->erase(found);
     }
+    if (on) remember(request.sender.jid);  // before the flag: the set stays a superset
     if (!core_.updateSession(request.sender.bare, session)) {
       return failure(errors::temporarilyUnavailable());
     }
     return emptyResult();
   }
 
+  void remember(const jid::Jid& full) {
+    std::lock_guard lock(mu_);
+    if (enabledBy_.size() >= kMaxTracked && !enabledBy_.contains(full.bareStr())) {
+      overflow_ = true;  // too many to track: read every sender's sessions from now on
+      return;
+    }
+    enabledBy_[full.bareStr()].insert(std::string(full.resource()));
+  }
+
+  void forget(const jid::Jid& full) {
+    std::lock_guard lock(mu_);
+    auto it = enabledBy_.find(full.bareStr());
+    if (it == enabledBy_.end()) return;
+    it->second.erase(std::string(full.resource()));
+    if (it->second.empty()) enabledBy_.erase(it);
+  }
+
+  bool mayHaveEnabled(const std::string& bare) {
+    std::lock_guard lock(mu_);
+    return overflow_ || enabledBy_.contains(bare);
+  }
+
   // The sender's other carbons-enabled resources get a <sent/> copy.
   void sent(const OutboundMessage& m) {
-    if (!eligible(m.message)) return;
+    if (!mayHaveEnabled(m.sender.bare) || !eligible(m.message)) return;
     auto sessions = core_.sessionsOf(m.sender.bare);
     if (!sessions) return;
     for (const auto& [resource, s] : *sessions) {
@@ -121,7 +154,12 @@ class CarbonsModule final : public Module {
     }
   }
 
+  static constexpr std::size_t kMaxTracked = 1'000'000;
   RouterServices& core_;
+  std::mutex mu_;
+  // bare JID -> resources that enabled carbons through this router (guarded by mu_)
+  std::unordered_map<std::string, std::set<std::string>> enabledBy_;
+  bool overflow_ = false;  // guarded by mu_
 };
 
 }  // namespace
