@@ -2,26 +2,16 @@
 
 #include <array>
 
+#include "replies.hpp"
 #include "xmpp/runtime/runtime.hpp"
 
 namespace xmpp::gateway {
 namespace {
 
 // Label values must stay a small set: anything else a peer could make up is "other".
-constexpr std::array<std::string_view, 14> kAuthConditions = {"aborted",
-                                                              "account-disabled",
-                                                              "credentials-expired",
-                                                              "encryption-required",
-                                                              "incorrect-encoding",
-                                                              "invalid-authzid",
-                                                              "invalid-mechanism",
-                                                              "malformed-request",
-                                                              "mechanism-too-weak",
-                                                              "not-authorized",
-                                                              "temporary-auth-failure",
-                                                              "not-acceptable",
-                                                              "bad-request",
-                                                              "internal-server-error"};
+// Besides the SASL conditions: the stanza conditions of a failed XEP-0078 login.
+constexpr std::array<std::string_view, 3> kLegacyConditions = {"not-acceptable", "bad-request",
+                                                               "internal-server-error"};
 constexpr std::array<std::string_view, 7> kMechanisms = {
     "PLAIN", "SCRAM-SHA-1", "SCRAM-SHA-256", "SCRAM-SHA-512", "legacy", "sasl", "unknown"};
 
@@ -68,7 +58,8 @@ void OperatorEvents::streamError(const Peer& peer, std::string_view condition,
 void OperatorEvents::authFailed(const Peer& peer, std::string_view mechanism,
                                 std::string_view condition) {
   const std::string m = bounded(mechanism, kMechanisms);
-  const std::string c = bounded(condition, kAuthConditions);
+  const std::string c =
+      isSaslCondition(condition) ? std::string(condition) : bounded(condition, kLegacyConditions);
   authFailures_.Add({{"mechanism", m}, {"condition", c}}).Increment();
   runtime::logInfo("login failed", {{"session", std::string(peer.sessionId)},
                                     {"peer", std::string(peer.address)},

@@ -1,5 +1,7 @@
 #include "replies.hpp"
 
+#include <array>
+
 #include "xmpp/xml/escape.hpp"
 #include "xmpp/xml/namespaces.hpp"
 
@@ -58,6 +60,24 @@ void appendFeatures(std::string& out, const Features& f) {
   }
   if (f.csi) appendEmpty(out, "csi", "urn:xmpp:csi:0");
   out += "</stream:features>";
+}
+
+bool isSaslCondition(std::string_view condition) {
+  constexpr std::array<std::string_view, 11> kConditions = {"aborted",
+                                                            "account-disabled",
+                                                            "credentials-expired",
+                                                            "encryption-required",
+                                                            "incorrect-encoding",
+                                                            "invalid-authzid",
+                                                            "invalid-mechanism",
+                                                            "malformed-request",
+                                                            "mechanism-too-weak",
+                                                            "not-authorized",
+                                                            "temporary-auth-failure"};
+  for (std::string_view c : kConditions) {
+    if (c == condition) return true;
+  }
+  return false;
 }
 
 void appendSaslFailure(std::string& out, std::string_view condition) {

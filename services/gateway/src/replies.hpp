@@ -25,6 +25,9 @@ struct Features {
 };
 void appendFeatures(std::string& out, const Features& features);
 
+/// RFC 6120 §6.5 SASL failure conditions.
+bool isSaslCondition(std::string_view condition);
+
 /// `<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><condition/></failure>`.
 void appendSaslFailure(std::string& out, std::string_view condition);
 /// `<challenge/>` or `<success/>` with base64 data (an empty element when `data` is empty).

@@ -2,6 +2,15 @@
 
 namespace xmpp::router {
 
+namespace {
+template <class Call>
+grpc::Status withDeadline(std::chrono::milliseconds deadline, Call&& call) {
+  grpc::ClientContext c;
+  c.set_deadline(std::chrono::system_clock::now() + deadline);
+  return call(&c);
+}
+}  // namespace
+
 std::unique_ptr<grpc::ClientContext> GrpcRosterClient::context() const {
   auto c = std::make_unique<grpc::ClientContext>();
   c->set_deadline(std::chrono::system_clock::now() + deadline_);
@@ -48,25 +57,12 @@ grpc::Status GrpcRosterClient::setVcard(const v1::SetVcardRequest& r) {
 
 grpc::Status GrpcPrivateStorageClient::get(const v1::PrivateGetRequest& r,
                                            v1::PrivateGetResponse* o) {
-  grpc::ClientContext c;
-  c.set_deadline(std::chrono::system_clock::now() + deadline_);
-  return stub_->Get(&c, r, o);
+  return withDeadline(deadline_, [&](grpc::ClientContext* c) { return stub_->Get(c, r, o); });
 }
 grpc::Status GrpcPrivateStorageClient::set(const v1::PrivateSetRequest& r) {
-  grpc::ClientContext c;
-  c.set_deadline(std::chrono::system_clock::now() + deadline_);
   v1::RosterEmpty e;
-  return stub_->Set(&c, r, &e);
+  return withDeadline(deadline_, [&](grpc::ClientContext* c) { return stub_->Set(c, r, &e); });
 }
-
-namespace {
-template <class Call>
-grpc::Status withDeadline(std::chrono::milliseconds deadline, Call&& call) {
-  grpc::ClientContext c;
-  c.set_deadline(std::chrono::system_clock::now() + deadline);
-  return call(&c);
-}
-}  // namespace
 
 grpc::Status GrpcBlockListClient::get(const v1::UserRequest& r, v1::BlockListResponse* o) {
   return withDeadline(deadline_, [&](grpc::ClientContext* c) { return stub_->Get(c, r, o); });

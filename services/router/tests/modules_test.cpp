@@ -148,15 +148,6 @@ TEST_F(CarbonsTest, DisableStopsTheCopiesAndGatewayUpdatesKeepTheFlag) {
   EXPECT_THAT(received(laptop_), IsEmpty());
 }
 
-}  // namespace
-}  // namespace xmpp::router::testing
-
-namespace xmpp::router::testing {
-namespace {
-
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-
 class PrivateStorageTest : public RouterTest {
  protected:
   void SetUp() override { alice_ = bind("alice", "pc"); }
@@ -214,15 +205,6 @@ TEST_F(PrivateStorageTest, RefusesReservedNamespacesOtherAccountsAndLimits) {
               HasSubstr("type=\"result\""));
 }
 
-}  // namespace
-}  // namespace xmpp::router::testing
-
-namespace xmpp::router::testing {
-namespace {
-
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-
 class LastActivityTest : public RouterTest {
  protected:
   void SetUp() override {
@@ -277,12 +259,6 @@ TEST_F(LastActivityTest, StrangersAndNeverSeenAccountsAndTheServer) {
   EXPECT_THAT(askBob("nobody@example.com"), HasSubstr("<service-unavailable"));
   EXPECT_THAT(askBob("example.com"), ::testing::MatchesRegex(".*seconds=\"[0-9]+\"/>.*"));
 }
-
-}  // namespace
-}  // namespace xmpp::router::testing
-
-namespace xmpp::router::testing {
-namespace {
 
 TEST_F(RouterTest, AccountRemovalAnswersThenEndsEveryStreamOfTheAccount) {
   Client pc = bind("alice", "pc");

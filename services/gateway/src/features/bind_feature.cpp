@@ -18,12 +18,6 @@ void advertise(const C2sSession& s, Features& f) {
   if (s.authenticated()) f.bind = true;
 }
 
-bool refusedBeforeAuth(C2sSession& s) {
-  if (s.authenticated()) return false;
-  s.streamError({stream::StreamErrorCondition::kNotAuthorized, "stanza before resource binding"});
-  return true;
-}
-
 void bindResource(C2sSession& s, const v1::Stanza& iq, const v1::Element& bind) {
   if (iq.type() != "set") {
     s.sendStanzaError(iq, errors::kBadRequest);
@@ -45,11 +39,11 @@ void bindResource(C2sSession& s, const v1::Stanza& iq, const v1::Element& bind) 
 }
 
 void bind(C2sSession& s, const v1::Stanza& iq, const v1::Element& payload) {
-  if (!refusedBeforeAuth(s)) bindResource(s, iq, payload);
+  if (!refusedUnlessAuthenticated(s, true)) bindResource(s, iq, payload);
 }
 
 void session(C2sSession& s, const v1::Stanza& iq, const v1::Element&) {
-  if (refusedBeforeAuth(s)) return;
+  if (refusedUnlessAuthenticated(s, true)) return;
   std::string out;
   appendIqResult(out, iq.id(), iq.to());
   s.send(std::move(out));

@@ -2,7 +2,35 @@
 
 #include "stream_feature.hpp"
 
+#include "c2s_session.hpp"
+
 namespace xmpp::gateway {
+
+bool refusedUnlessAuthenticated(C2sSession& session, bool authenticated) {
+  if (session.authenticated() == authenticated) return false;
+  session.streamError(
+      {stream::StreamErrorCondition::kNotAuthorized, "stanza before resource binding"});
+  return true;
+}
+
+bool preAuthOffered(const C2sSession& session) {
+  return !session.authenticated() &&
+         (session.transport().secure() || !session.config().tlsRequired);
+}
+
+bool refusedPreAuth(C2sSession& session, const v1::Stanza& iq, bool enabled) {
+  constexpr StanzaError kTlsRequired{"modify", "not-acceptable", 406,
+                                     "TLS is required before authentication"};
+  if (!enabled) {
+    session.sendStanzaError(iq, errors::kServiceUnavailable);
+    return true;
+  }
+  if (session.config().tlsRequired && !session.transport().secure()) {
+    session.sendStanzaError(iq, kTlsRequired);
+    return true;
+  }
+  return false;
+}
 
 FeatureTable::FeatureTable(std::vector<StreamFeature> features) : features_(std::move(features)) {}
 

@@ -12,8 +12,6 @@
 namespace xmpp::gateway {
 namespace {
 
-constexpr StanzaError kTlsRequired{"modify", "not-acceptable", 406,
-                                   "TLS is required before authentication"};
 constexpr StanzaError kPlaintextNeedsTls{"modify", "not-acceptable", 406,
                                          "plaintext passwords need TLS: use <digest/>"};
 
@@ -25,19 +23,12 @@ StanzaError legacyFailure(std::string_view condition) {
 }
 
 void advertise(const C2sSession& s, Features& f) {
-  if (s.authenticated() || (!s.transport().secure() && s.config().tlsRequired)) return;
+  if (!preAuthOffered(s)) return;
   f.legacyAuth = s.config().legacyAuth;
 }
 
 void legacyAuth(C2sSession& s, const v1::Stanza& iq, const v1::Element& query) {
-  if (!s.config().legacyAuth) {
-    s.sendStanzaError(iq, errors::kServiceUnavailable);
-    return;
-  }
-  if (s.config().tlsRequired && !s.transport().secure()) {
-    s.sendStanzaError(iq, kTlsRequired);
-    return;
-  }
+  if (refusedPreAuth(s, iq, s.config().legacyAuth)) return;
   if (iq.type() == "get") {
     v1::LegacyAuthFieldsRequest request;
     request.set_username(stanza::childText(query, "username", ns::kLegacyAuth));
@@ -125,11 +116,7 @@ void legacyAuth(C2sSession& s, const v1::Stanza& iq, const v1::Element& query) {
 }
 
 void handle(C2sSession& s, const v1::Stanza& iq, const v1::Element& query) {
-  if (s.authenticated()) {
-    s.streamError({stream::StreamErrorCondition::kNotAuthorized, "stanza before resource binding"});
-    return;
-  }
-  legacyAuth(s, iq, query);
+  if (!refusedUnlessAuthenticated(s, false)) legacyAuth(s, iq, query);
 }
 
 }  // namespace

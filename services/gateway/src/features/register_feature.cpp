@@ -9,23 +9,13 @@
 namespace xmpp::gateway {
 namespace {
 
-constexpr StanzaError kTlsRequired{"modify", "not-acceptable", 406,
-                                   "TLS is required before authentication"};
-
 void advertise(const C2sSession& s, Features& f) {
-  if (s.authenticated() || (!s.transport().secure() && s.config().tlsRequired)) return;
+  if (!preAuthOffered(s)) return;
   f.registration = s.config().registration;
 }
 
 void registration(C2sSession& s, const v1::Stanza& iq, const v1::Element& query) {
-  if (!s.config().registration) {
-    s.sendStanzaError(iq, errors::kServiceUnavailable);
-    return;
-  }
-  if (s.config().tlsRequired && !s.transport().secure()) {
-    s.sendStanzaError(iq, kTlsRequired);
-    return;
-  }
+  if (refusedPreAuth(s, iq, s.config().registration)) return;
   if (iq.type() == "get") {
     std::string out;
     appendIqResult(out, iq.id(), iq.to(),
@@ -78,11 +68,7 @@ void registration(C2sSession& s, const v1::Stanza& iq, const v1::Element& query)
 }
 
 void handle(C2sSession& s, const v1::Stanza& iq, const v1::Element& query) {
-  if (s.authenticated()) {
-    s.streamError({stream::StreamErrorCondition::kNotAuthorized, "stanza before resource binding"});
-    return;
-  }
-  registration(s, iq, query);
+  if (!refusedUnlessAuthenticated(s, false)) registration(s, iq, query);
 }
 
 }  // namespace

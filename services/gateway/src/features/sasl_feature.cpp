@@ -2,7 +2,6 @@
 // auth service's sealed continuation travels between the steps, so any replica finishes an
 // exchange another started (ADR 0004). PLAIN only inside TLS.
 
-#include <array>
 #include <optional>
 
 #include "base64.hpp"
@@ -14,25 +13,6 @@ namespace xmpp::gateway {
 namespace {
 
 using C = stream::StreamErrorCondition;
-
-constexpr std::array<std::string_view, 11> kSaslConditions = {"aborted",
-                                                              "account-disabled",
-                                                              "credentials-expired",
-                                                              "encryption-required",
-                                                              "incorrect-encoding",
-                                                              "invalid-authzid",
-                                                              "invalid-mechanism",
-                                                              "malformed-request",
-                                                              "mechanism-too-weak",
-                                                              "not-authorized",
-                                                              "temporary-auth-failure"};
-
-bool isKnownSaslCondition(std::string_view c) {
-  for (std::string_view k : kSaslConditions) {
-    if (k == c) return true;
-  }
-  return false;
-}
 
 // SASL payload: empty or "=" is zero-length data (RFC 6120 §6.4.2).
 std::optional<std::string> decodeSaslPayload(std::string_view text) {
@@ -93,7 +73,7 @@ void onStep(C2sSession& s, const grpc::Status& status, const v1::SaslStep& step)
       return;
     }
     default:
-      fail(s, isKnownSaslCondition(step.condition()) ? step.condition() : "not-authorized");
+      fail(s, isSaslCondition(step.condition()) ? step.condition() : "not-authorized");
       return;
   }
 }

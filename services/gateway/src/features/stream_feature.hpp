@@ -42,6 +42,16 @@ struct StreamFeature {
   std::vector<Iq> iqs;            // get/set iqs to the server before binding
 };
 
+/// Negotiation iqs that only make sense before (XEP-0078, XEP-0077) or after (bind, session)
+/// authentication; otherwise the stream ends with not-authorized (RFC 6120 §7.1). Returns
+/// whether the iq was refused.
+bool refusedUnlessAuthenticated(C2sSession& session, bool authenticated);
+/// Whether the pre-authentication features advertise themselves on this stream now.
+bool preAuthOffered(const C2sSession& session);
+/// A pre-authentication iq (XEP-0078, XEP-0077) answered with service-unavailable when the
+/// feature is off, or not-acceptable before a required TLS. Returns whether it was refused.
+bool refusedPreAuth(C2sSession& session, const v1::Stanza& iq, bool enabled);
+
 /// Every feature, registered once; lookups by (name, namespace).
 class FeatureTable {
  public:
