@@ -123,8 +123,10 @@ void appendStanzaError(std::string& out, std::string_view name, std::string_view
   if (!id.empty()) appendAttribute(out, "id", id);
   if (!from.empty()) appendAttribute(out, "from", from);
   out += "><error";
-  if (error.legacyCode != 0) appendAttribute(out, "code", std::to_string(error.legacyCode));
-  appendAttribute(out, "type", error.type);
+  if (const int code = stanza::legacyCode(error.condition); code != 0) {
+    appendAttribute(out, "code", std::to_string(code));
+  }
+  appendAttribute(out, "type", stanza::toString(error.type));
   out += "><";
   out += error.condition;
   appendAttribute(out, "xmlns", ns::kStanzaErrors);
@@ -133,6 +135,12 @@ void appendStanzaError(std::string& out, std::string_view name, std::string_view
     out += "<text xmlns=\"urn:ietf:params:xml:ns:xmpp-stanzas\">";
     xml::appendEscapedText(out, error.text);
     out += "</text>";
+  }
+  if (!error.appCondition.empty()) {
+    out += '<';
+    out += error.appCondition;
+    appendAttribute(out, "xmlns", error.appNamespace);
+    out += "/>";
   }
   out += "</error></";
   out += name;

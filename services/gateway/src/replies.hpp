@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "xmpp/stanza/stanza_error.hpp"
+
 namespace xmpp::gateway {
 
 /// `<?xml version='1.0'?><stream:stream ...>`. `withVersion`: the client sent a version.
@@ -33,26 +35,22 @@ void appendSaslFailure(std::string& out, std::string_view condition);
 /// `<challenge/>` or `<success/>` with base64 data (an empty element when `data` is empty).
 void appendSaslData(std::string& out, std::string_view element, std::string_view data);
 
-/// A stanza error (RFC 6120 §8.3), optionally with the XEP-0086 legacy code old clients read.
-struct StanzaError {
-  std::string_view type;       // cancel / modify / auth / wait
-  std::string_view condition;  // e.g. "not-authorized"
-  int legacyCode = 0;          // 0: no code attribute
-  std::string_view text;       // optional <text/>, never client data
-};
+/// The stanza error shared by every service (libs/stanza), written here with its XEP-0086
+/// legacy code, which old clients read.
+using stanza::StanzaError;
 
 /// Common stanza errors.
 namespace errors {
-inline constexpr StanzaError kBadRequest{"modify", "bad-request", 400, {}};
-inline constexpr StanzaError kNotAuthorized{"auth", "not-authorized", 401, {}};
-inline constexpr StanzaError kNotAllowed{"cancel", "not-allowed", 405, {}};
-inline constexpr StanzaError kNotAcceptable{"modify", "not-acceptable", 406, {}};
-inline constexpr StanzaError kConflict{"cancel", "conflict", 409, {}};
-inline constexpr StanzaError kJidMalformed{"modify", "jid-malformed", 400, {}};
-inline constexpr StanzaError kInternalServerError{"wait", "internal-server-error", 500, {}};
-inline constexpr StanzaError kResourceConstraint{"wait", "resource-constraint", 500, {}};
-inline constexpr StanzaError kServiceUnavailable{"cancel", "service-unavailable", 503, {}};
-inline constexpr StanzaError kFeatureNotImplemented{"cancel", "feature-not-implemented", 501, {}};
+inline const StanzaError kBadRequest = stanza::stanzaError("bad-request");
+inline const StanzaError kNotAuthorized = stanza::stanzaError("not-authorized");
+inline const StanzaError kNotAllowed = stanza::stanzaError("not-allowed");
+inline const StanzaError kNotAcceptable = stanza::stanzaError("not-acceptable");
+inline const StanzaError kConflict = stanza::stanzaError("conflict");
+inline const StanzaError kJidMalformed = stanza::stanzaError("jid-malformed");
+inline const StanzaError kInternalServerError = stanza::stanzaError("internal-server-error");
+inline const StanzaError kResourceConstraint = stanza::stanzaError("resource-constraint");
+inline const StanzaError kServiceUnavailable = stanza::stanzaError("service-unavailable");
+inline const StanzaError kFeatureNotImplemented = stanza::stanzaError("feature-not-implemented");
 }  // namespace errors
 
 /// `<iq type='result' id=.. [from=..]>payload</iq>`; `payloadXml` is already serialized.

@@ -11,7 +11,7 @@ IqAnswer resultWith(v1::Element payload) { return std::optional<v1::Element>(std
 
 IqAnswer failure(StanzaError error) { return unexpected(std::move(error)); }
 
-IqAnswer alreadyAnswered() { return unexpected(StanzaError{ErrorType::kCancel, {}, {}, {}}); }
+IqAnswer alreadyAnswered() { return unexpected(StanzaError{ErrorType::kCancel, {}, {}, {}, {}}); }
 
 std::string ModuleRegistry::key(std::string_view type, std::string_view ns, std::string_view name) {
   std::string k;

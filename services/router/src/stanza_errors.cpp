@@ -1,6 +1,5 @@
 #include "stanza_errors.hpp"
 
-#include <array>
 #include <utility>
 
 #include "router_stanzas.hpp"
@@ -8,75 +7,6 @@
 #include "xmpp/xml/namespaces.hpp"
 
 namespace xmpp::router {
-namespace {
-
-// RFC 6120 §8.3.3: every defined condition with the type its section recommends.
-constexpr std::array<std::pair<std::string_view, ErrorType>, 22> kConditions = {{
-    {"bad-request", ErrorType::kModify},
-    {"conflict", ErrorType::kCancel},
-    {"feature-not-implemented", ErrorType::kCancel},
-    {"forbidden", ErrorType::kAuth},
-    {"gone", ErrorType::kCancel},
-    {"internal-server-error", ErrorType::kCancel},
-    {"item-not-found", ErrorType::kCancel},
-    {"jid-malformed", ErrorType::kModify},
-    {"not-acceptable", ErrorType::kModify},
-    {"not-allowed", ErrorType::kCancel},
-    {"not-authorized", ErrorType::kAuth},
-    {"policy-violation", ErrorType::kModify},
-    {"recipient-unavailable", ErrorType::kWait},
-    {"redirect", ErrorType::kModify},
-    {"registration-required", ErrorType::kAuth},
-    {"remote-server-not-found", ErrorType::kCancel},
-    {"remote-server-timeout", ErrorType::kWait},
-    {"resource-constraint", ErrorType::kWait},
-    {"service-unavailable", ErrorType::kCancel},
-    {"subscription-required", ErrorType::kAuth},
-    {"undefined-condition", ErrorType::kCancel},
-    {"unexpected-request", ErrorType::kWait},
-}};
-
-const std::pair<std::string_view, ErrorType>* findCondition(std::string_view condition) {
-  for (const auto& c : kConditions) {
-    if (c.first == condition) return &c;
-  }
-  return nullptr;
-}
-
-}  // namespace
-
-std::string_view toString(ErrorType type) {
-  switch (type) {
-    case ErrorType::kCancel:
-      return "cancel";
-    case ErrorType::kContinue:
-      return "continue";
-    case ErrorType::kModify:
-      return "modify";
-    case ErrorType::kAuth:
-      return "auth";
-    case ErrorType::kWait:
-      return "wait";
-  }
-  return "cancel";
-}
-
-bool isDefinedCondition(std::string_view condition) { return findCondition(condition) != nullptr; }
-
-StanzaError stanzaError(std::string_view condition) {
-  const auto* c = findCondition(condition);
-  if (c == nullptr) return {ErrorType::kCancel, "undefined-condition", {}, {}};
-  return {c->second, std::string(c->first), {}, {}};
-}
-
-namespace errors {
-StanzaError serviceUnavailable() { return stanzaError("service-unavailable"); }
-StanzaError remoteServerNotFound() { return stanzaError("remote-server-not-found"); }
-StanzaError jidMalformed() { return stanzaError("jid-malformed"); }
-StanzaError badRequest() { return stanzaError("bad-request"); }
-StanzaError internalServerError() { return stanzaError("internal-server-error"); }
-StanzaError temporarilyUnavailable() { return {ErrorType::kWait, "service-unavailable", {}, {}}; }
-}  // namespace errors
 
 StanzaError fromStatus(const grpc::Status& status) {
   switch (status.error_code()) {
@@ -120,6 +50,7 @@ std::optional<v1::Stanza> makeErrorReply(const v1::Stanza& original, const Stanz
   v1::Element& err = stanza::addChild(e, "error", e.ns());
   stanza::setAttribute(err, "type", toString(error.type));
   stanza::addChild(err, error.condition, ns::kStanzaErrors);
+  if (!error.text.empty()) stanza::addTextChild(err, "text", ns::kStanzaErrors, error.text);
   if (!error.appCondition.empty()) stanza::addChild(err, error.appCondition, error.appNamespace);
   return reply;
 }

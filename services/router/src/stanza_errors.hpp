@@ -1,7 +1,7 @@
 #pragma once
 // Stanza error replies (RFC 6120 §8.3), built in exactly one place. Every failure the router
 // reports to a client -- a routing rule, a roster service status, a directory error -- is first
-// turned into a StanzaError here, then into a reply by makeErrorReply().
+// turned into the shared StanzaError, then into a reply by makeErrorReply().
 
 #include <grpcpp/support/status.h>
 
@@ -9,42 +9,19 @@
 #include <string>
 #include <string_view>
 
+#include "xmpp/stanza/stanza_error.hpp"
 #include "xmpp/storage/store_error.hpp"
 #include "xmpp/v1/stanza.pb.h"
 
 namespace xmpp::router {
 
-/// RFC 6120 §8.3.2 error types.
-enum class ErrorType { kCancel, kContinue, kModify, kAuth, kWait };
-
-std::string_view toString(ErrorType type);
-
-/// A defined condition (RFC 6120 §8.3.3) and its type.
-struct StanzaError {
-  ErrorType type = ErrorType::kCancel;
-  std::string condition;  // e.g. "service-unavailable"
-  // An application-specific condition (RFC 6120 §8.3.4), e.g. XEP-0191's
-  // <blocked xmlns='urn:xmpp:blocking:errors'/>; empty name: none.
-  std::string appCondition;
-  std::string appNamespace;
-
-  friend bool operator==(const StanzaError&, const StanzaError&) = default;
-};
-
-/// The condition with the type RFC 6120 §8.3.3 recommends for it.
-StanzaError stanzaError(std::string_view condition);
-
-namespace errors {
-StanzaError serviceUnavailable();      // cancel
-StanzaError remoteServerNotFound();    // cancel
-StanzaError jidMalformed();            // modify
-StanzaError badRequest();              // modify
-StanzaError internalServerError();     // cancel
-StanzaError temporarilyUnavailable();  // service-unavailable, wait: a backend is down
-}  // namespace errors
-
-/// True for the conditions RFC 6120 §8.3.3 defines.
-bool isDefinedCondition(std::string_view condition);
+// The shared stanza error (libs/stanza/stanza_error.hpp) under the router's names.
+using stanza::ErrorType;
+using stanza::isDefinedCondition;
+using stanza::StanzaError;
+using stanza::stanzaError;
+using stanza::toString;
+namespace errors = stanza::errors;
 
 /// A roster/auth service status (the roster service puts the condition in the message):
 /// UNAVAILABLE and DEADLINE_EXCEEDED -> service-unavailable (wait); a defined condition in the

@@ -47,12 +47,12 @@ TEST(StanzaErrorsTest, AnOldErrorElementIsNotCopied) {
 
 TEST(StanzaErrorsTest, StatusesAndStoreErrorsMapToConditions) {
   EXPECT_EQ(fromStatus({grpc::StatusCode::UNAVAILABLE, "connect failed"}),
-            (StanzaError{ErrorType::kWait, "service-unavailable", {}, {}}));
+            (StanzaError{ErrorType::kWait, "service-unavailable", {}, {}, {}}));
   EXPECT_EQ(fromStatus({grpc::StatusCode::DEADLINE_EXCEEDED, ""}).type, ErrorType::kWait);
   EXPECT_EQ(fromStatus({grpc::StatusCode::INVALID_ARGUMENT, "jid-malformed"}),
-            (StanzaError{ErrorType::kModify, "jid-malformed", {}, {}}));
+            (StanzaError{ErrorType::kModify, "jid-malformed", {}, {}, {}}));
   EXPECT_EQ(fromStatus({grpc::StatusCode::FAILED_PRECONDITION, "not-allowed"}),
-            (StanzaError{ErrorType::kCancel, "not-allowed", {}, {}}));
+            (StanzaError{ErrorType::kCancel, "not-allowed", {}, {}, {}}));
   EXPECT_EQ(fromStatus({grpc::StatusCode::INTERNAL, "boom"}), errors::internalServerError());
   EXPECT_EQ(fromStoreError(storage::StoreError::kUnavailable).type, ErrorType::kWait);
   EXPECT_EQ(fromStoreError(storage::StoreError::kInternal), errors::internalServerError());

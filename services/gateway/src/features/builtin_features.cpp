@@ -19,8 +19,8 @@ bool preAuthOffered(const C2sSession& session) {
 }
 
 bool refusedPreAuth(C2sSession& session, const v1::Stanza& iq, bool enabled) {
-  constexpr StanzaError kTlsRequired{"modify", "not-acceptable", 406,
-                                     "TLS is required before authentication"};
+  static const StanzaError kTlsRequired =
+      stanza::stanzaError("not-acceptable", "TLS is required before authentication");
   if (!enabled) {
     session.sendStanzaError(iq, errors::kServiceUnavailable);
     return true;

@@ -12,8 +12,8 @@
 namespace xmpp::gateway {
 namespace {
 
-constexpr StanzaError kPlaintextNeedsTls{"modify", "not-acceptable", 406,
-                                         "plaintext passwords need TLS: use <digest/>"};
+const StanzaError kPlaintextNeedsTls =
+    stanza::stanzaError("not-acceptable", "plaintext passwords need TLS: use <digest/>");
 
 StanzaError legacyFailure(std::string_view condition) {
   if (condition == "malformed-request") return errors::kNotAcceptable;
