@@ -558,6 +558,11 @@ void C2sSession::endSession() {
   for (auto& s : heldStanzas_) {
     if (s.kind() == v1::STANZA_KIND_MESSAGE) messages.push_back(std::move(s));
   }
+  const size_t dropped = heldStanzas_.size() - messages.size();
+  if (dropped > 0 && config_.events != nullptr) {
+    config_.events->stanzasDropped({sessionId_, transport_.remoteAddress()}, "csi-held-presence",
+                                   dropped);
+  }
   heldStanzas_.clear();
   heldBytes_ = 0;
   if (!messages.empty()) router_.undeliverable(sessionId_, bareJid_, std::move(messages));

@@ -34,7 +34,11 @@ OperatorEvents::OperatorEvents(prometheus::Registry& r)
       authFailures_(prometheus::BuildCounter()
                         .Name("xmpp_auth_failures_total")
                         .Help("Failed authentication attempts by mechanism and condition")
-                        .Register(r)) {
+                        .Register(r)),
+      dropped_(prometheus::BuildCounter()
+                   .Name("xmpp_gateway_stanzas_dropped_total")
+                   .Help("Stanzas the gateway gave up on, by reason")
+                   .Register(r)) {
   // Pre-created so dashboards and alerts see zeros, not absent series.
   for (std::string_view c : {"not-authorized", "policy-violation"}) {
     streamErrors_.Add({{"condition", std::string(c)}, {"direction", "sent"}});
@@ -65,6 +69,15 @@ void OperatorEvents::authFailed(const Peer& peer, std::string_view mechanism,
                                     {"peer", std::string(peer.address)},
                                     {"mechanism", m},
                                     {"condition", c}});
+}
+
+void OperatorEvents::stanzasDropped(const Peer& peer, std::string_view reason, size_t count) {
+  // Reasons come from the gateway's own code: a bounded set.
+  dropped_.Add({{"reason", std::string(reason)}}).Increment(static_cast<double>(count));
+  runtime::logInfo("stanzas dropped", {{"session", std::string(peer.sessionId)},
+                                       {"peer", std::string(peer.address)},
+                                       {"reason", std::string(reason)},
+                                       {"count", std::to_string(count)}});
 }
 
 }  // namespace xmpp::gateway

@@ -1,7 +1,8 @@
 #pragma once
 // SessionEvents for operators: each stream error, failed login and refusal is one info log
 // line (session id, peer address, condition; never a password or a body) and one count in
-// xmpp_stream_errors_total{condition,direction} / xmpp_auth_failures_total{mechanism,condition}.
+// xmpp_stream_errors_total{condition,direction} / xmpp_auth_failures_total{mechanism,condition}
+// / xmpp_gateway_stanzas_dropped_total{reason}.
 
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
@@ -18,10 +19,12 @@ class OperatorEvents final : public SessionEvents {
                    bool fromClient) override;
   void authFailed(const Peer& peer, std::string_view mechanism,
                   std::string_view condition) override;
+  void stanzasDropped(const Peer& peer, std::string_view reason, size_t count) override;
 
  private:
   prometheus::Family<prometheus::Counter>& streamErrors_;
   prometheus::Family<prometheus::Counter>& authFailures_;
+  prometheus::Family<prometheus::Counter>& dropped_;
 };
 
 }  // namespace xmpp::gateway

@@ -85,6 +85,9 @@ class SessionEvents {
   /// A failed authentication: SASL mechanism or "legacy"; SASL or stanza condition.
   virtual void authFailed(const Peer& peer, std::string_view mechanism,
                           std::string_view condition) = 0;
+  /// Stanzas given up on (e.g. "csi-held-presence": presence held for an inactive client
+  /// when its stream ended; messages are handed back to the router instead).
+  virtual void stanzasDropped(const Peer& peer, std::string_view reason, size_t count) = 0;
 };
 
 /// Gateway-wide settings a session needs.

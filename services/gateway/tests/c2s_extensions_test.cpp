@@ -14,6 +14,10 @@ class RecordingEvents final : public SessionEvents {
     lines.push_back(std::string(fromClient ? "client-error " : "error ") + std::string(condition) +
                     " " + std::string(peer.sessionId) + " " + std::string(peer.address));
   }
+  void stanzasDropped(const Peer& peer, std::string_view reason, size_t count) override {
+    lines.push_back("dropped " + std::string(reason) + " " + std::to_string(count) + " " +
+                    std::string(peer.address));
+  }
   void authFailed(const Peer& peer, std::string_view mechanism,
                   std::string_view condition) override {
     lines.push_back("auth " + std::string(mechanism) + " " + std::string(condition) + " " +
@@ -98,11 +102,13 @@ v1::Stanza routed(const std::string& xml) {
 class CsiTest : public SessionTest {
  protected:
   void SetUp() override {
+    config.events = &events;
     config.csiMaxHeldStanzas = 3;
     login();
     feed("<inactive xmlns='urn:xmpp:csi:0'/>");
     transport.take();
   }
+  RecordingEvents events;
 };
 
 TEST_F(SessionTest, CsiIsAdvertisedAfterAuthentication) {
@@ -171,6 +177,9 @@ TEST_F(CsiTest, HeldMessagesGoBackToTheRouterWhenTheStreamEnds) {
   session->onTransportClosed();
   ASSERT_EQ(router.undeliverableStanzas.size(), 1u);
   EXPECT_EQ(router.undeliverableStanzas[0].element().name(), "message");
+  // The held presence is given up on, counted and logged.
+  EXPECT_THAT(events.lines,
+              ::testing::ElementsAre("dropped csi-held-presence 1 " + transport.address));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include "redis_session_directory.hpp"
 #include "router_core.hpp"
 #include "router_server.hpp"
+#include "stats_reporter.hpp"
 #include "xmpp/config/config.hpp"
 #include "xmpp/runtime/runtime.hpp"
 #include "xmpp/service/grpc_host.hpp"
@@ -86,6 +87,7 @@ int main(int argc, char** argv) try {
       sessions, roster, accounts, hub, rc, {},
       {.privateStorage = &privateStorage, .blockList = &blockList, .lastActivity = &lastActivity});
   router::RouterMetrics metrics(*registry);
+  router::StatsReporter stats(core, *registry);
   router::KeyedWorkers workers(static_cast<size_t>(cfg.getInt("router.workers", 2)));
   router::RouterService service(core, workers, hub, metrics);
   router::GatewayLiveness liveness(
