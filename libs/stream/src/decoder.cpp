@@ -108,6 +108,7 @@ class XmppStreamDecoder::Impl {
     }
     doReset();
   }
+  void resume();
   bool failed() const { return state_ == State::kFailed; }
   bool streamOpen() const { return state_ == State::kOpen; }
 
@@ -181,6 +182,11 @@ class XmppStreamDecoder::Impl {
   bool resetRequested_ = false;
   uint64_t pausedAt_ = 0;
   std::string defaultNamespace_;  // declared on the stream header
+  // The XML declaration and stream header as received, fed again to a fresh parser on
+  // resume() (expat cannot continue after a stop): the stream's namespace declarations.
+  std::string header_;
+  bool replaying_ = false;
+  bool pausedInStream_ = false;
 
   xml::Document doc_;
   xml::Element current_;
@@ -221,15 +227,43 @@ void XmppStreamDecoder::Impl::doReset() {
   pauseRequested_ = paused_ = resetRequested_ = false;
   pausedAt_ = 0;
   defaultNamespace_.clear();
+  header_.clear();
+  pausedInStream_ = false;
   doc_.reset();
   current_ = xml::Element{};
   nsStack_.clear();
   text_.clear();
 }
 
+void XmppStreamDecoder::Impl::resume() {
+  if (state_ != State::kPaused) return;
+  if (!pausedInStream_) {
+    doReset();
+    return;
+  }
+  // Reset, then the header again, silently: the parser knows the stream's namespaces and
+  // the open <stream:stream>, and the next bytes continue it.
+  std::string header = std::move(header_);
+  doReset();
+  replaying_ = true;
+  fed_ = header.size();
+  XML_Parse(parser_, header.data(), static_cast<int>(header.size()), XML_FALSE);
+  replaying_ = false;
+  header_ = std::move(header);
+}
+
 size_t XmppStreamDecoder::Impl::feed(std::string_view data) {
   if (state_ == State::kFailed || state_ == State::kClosed) return data.size();
   if (state_ == State::kPaused) return 0;
+
+  size_t skipped = 0;
+  if (state_ == State::kBeforeStream && fed_ == 0) {
+    // go-sendxmpp sends "</auth>\n<?xml ...?><stream:stream ...>": whitespace before an XML
+    // declaration is not XML, and it is nobody's business.
+    skipped = std::min(data.find_first_not_of(" \t\r\n"), data.size());
+    data.remove_prefix(skipped);
+    if (data.empty()) return skipped;
+  }
 
   size_t valid = data.size();
   const size_t badByte = utf8_.feed(data);
@@ -240,6 +274,7 @@ size_t XmppStreamDecoder::Impl::feed(std::string_view data) {
     const size_t n = std::min(kSliceBytes, valid - offset);
     const uint64_t sliceStart = fed_;
     fed_ += n;
+    if (state_ == State::kBeforeStream) header_.append(data.substr(offset, n));
     parsing_ = true;
     const XML_Status status =
         XML_Parse(parser_, data.data() + offset, static_cast<int>(n), XML_FALSE);
@@ -247,18 +282,21 @@ size_t XmppStreamDecoder::Impl::feed(std::string_view data) {
     if (status == XML_STATUS_ERROR || error_ || paused_) {
       if (paused_ && !error_) {
         const size_t consumed = offset + static_cast<size_t>(pausedAt_ - sliceStart);
+        pausedInStream_ = state_ == State::kOpen;
         state_ = State::kPaused;
         if (resetRequested_) doReset();
-        return consumed;
+        return skipped + consumed;
       }
-      if (state_ == State::kClosed && !error_) return data.size();
+      if (state_ == State::kClosed && !error_) return skipped + data.size();
       StreamError err = error_ ? *error_ : mapExpatError(XML_GetErrorCode(parser_));
       state_ = State::kFailed;
       callbacks_.onError(err);
-      return data.size();
+      return skipped + data.size();
     }
     offset += n;
-    if (inStanza() && fed_ - stanzaStart_ > limits_.maxStanzaBytes) {
+    if (state_ == State::kBeforeStream && fed_ > limits_.maxHeaderBytes) {
+      fail(C::kPolicyViolation, "stream header too large");
+    } else if (inStanza() && fed_ - stanzaStart_ > limits_.maxStanzaBytes) {
       fail(C::kPolicyViolation, "stanza too large");
     } else if (fed_ - boundary_ > limits_.maxBufferedBytes) {
       fail(C::kPolicyViolation, "too much input without a complete stanza");
@@ -266,14 +304,14 @@ size_t XmppStreamDecoder::Impl::feed(std::string_view data) {
     if (error_) {
       state_ = State::kFailed;
       callbacks_.onError(*error_);
-      return data.size();
+      return skipped + data.size();
     }
   }
   if (badByte != Utf8Validator::kAllValid) {
     state_ = State::kFailed;
     callbacks_.onError({C::kUnsupportedEncoding, "invalid UTF-8"});
   }
-  return data.size();
+  return skipped + data.size();
 }
 
 void XmppStreamDecoder::Impl::finish() {
@@ -340,6 +378,8 @@ void XmppStreamDecoder::Impl::openStream(const Name& name, const char** atts) {
   state_ = State::kOpen;
   depth_ = 1;
   boundary_ = eventEnd();
+  if (replaying_) return;
+  header_.resize(static_cast<size_t>(boundary_));
   callbacks_.onStreamOpen(std::move(header));
   maybePause(boundary_);
 }
@@ -497,6 +537,7 @@ XmppStreamDecoder::~XmppStreamDecoder() = default;
 size_t XmppStreamDecoder::feed(std::string_view data) { return impl_->feed(data); }
 void XmppStreamDecoder::finish() { impl_->finish(); }
 void XmppStreamDecoder::pause() { impl_->pause(); }
+void XmppStreamDecoder::resume() { impl_->resume(); }
 void XmppStreamDecoder::reset() { impl_->reset(); }
 bool XmppStreamDecoder::failed() const { return impl_->failed(); }
 bool XmppStreamDecoder::streamOpen() const { return impl_->streamOpen(); }

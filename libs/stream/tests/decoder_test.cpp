@@ -117,6 +117,67 @@ TEST(Decoder, PauseReturnsTheBytesAfterTheStanza) {
   EXPECT_FALSE(cb.error);
 }
 
+// While an answer is awaited (an auth call in flight) the stream goes on after resume():
+// the caller feeds the rest, nothing of the header again; the stream's prefixes still hold.
+TEST(Decoder, ResumeContinuesTheSameStreamWithoutTheHeader) {
+  PausingCallbacks cb;
+  XmppStreamDecoder d(cb);
+  cb.decoder = &d;
+  cb.pauseOn = "auth";
+  const std::string rest =
+      "<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>abc</response><stream:error/>";
+  const std::string input =
+      kHeader + "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='SCRAM-SHA-1'/>" + rest;
+  const size_t consumed = d.feed(input);
+  EXPECT_EQ(input.substr(consumed), rest);
+  d.resume();
+  EXPECT_TRUE(d.streamOpen());
+  // Byte by byte: the replayed header must not be reported, nor counted against the limits.
+  for (char c : rest) EXPECT_EQ(d.feed(std::string_view(&c, 1)), 1u);
+  d.feed("</stream:stream>");
+  ASSERT_EQ(cb.stanzas.size(), 3u);
+  EXPECT_STREQ(cb.stanzas[1].document_element().name(), "response");
+  EXPECT_STREQ(cb.stanzas[2].document_element().name(), "error");
+  EXPECT_EQ(std::count_if(cb.events.begin(), cb.events.end(),
+                          [](const std::string& e) { return e.rfind("open", 0) == 0; }),
+            1);
+  EXPECT_EQ(cb.events.back(), "close");
+  EXPECT_FALSE(cb.error);
+}
+
+TEST(Decoder, WhitespaceBeforeTheXmlDeclarationIsSkipped) {
+  RecordingCallbacks cb;
+  XmppStreamDecoder d(cb);
+  const std::string input = "\n \r\n" + kHeader + "<presence/>";
+  EXPECT_EQ(d.feed("\n"), 1u);
+  EXPECT_EQ(d.feed(input), input.size());
+  EXPECT_EQ(cb.stanzas.size(), 1u);
+  EXPECT_FALSE(cb.error);
+}
+
+TEST(Decoder, AnOverlongStreamHeaderIsAPolicyViolation) {
+  RecordingCallbacks cb;
+  DecoderLimits limits;
+  limits.maxHeaderBytes = 512;
+  XmppStreamDecoder d(cb, limits);
+  d.feed("<?xml version='1.0'?><stream:stream xmlns='jabber:client' a='" + std::string(600, 'x'));
+  ASSERT_TRUE(cb.error);
+  EXPECT_EQ(cb.error->condition, StreamErrorCondition::kPolicyViolation);
+}
+
+// A header and many stanzas in one chunk are not an overlong header.
+TEST(Decoder, StanzasPipelinedAfterTheHeaderDoNotCountAsHeader) {
+  RecordingCallbacks cb;
+  DecoderLimits limits;
+  limits.maxHeaderBytes = 512;
+  XmppStreamDecoder d(cb, limits);
+  std::string input = kHeader;
+  for (int i = 0; i < 100; ++i) input += "<presence/>";
+  d.feed(input);
+  EXPECT_EQ(cb.stanzas.size(), 100u);
+  EXPECT_FALSE(cb.error);
+}
+
 TEST(Decoder, ResetInsideCallbackRestartsWithPipelinedHeader) {
   PausingCallbacks cb;
   XmppStreamDecoder d(cb);

@@ -32,6 +32,8 @@ struct DecoderLimits {
   /// Input held without completing anything (a stanza, the stream header, whitespace):
   /// bounds what expat buffers for an unfinished tag or a stanza that never ends.
   size_t maxBufferedBytes = 256 * 1024 + 16 * 1024;
+  /// The XML declaration and stream header together: real ones are ~200 bytes.
+  size_t maxHeaderBytes = 8 * 1024;
   /// Default namespace the stream must declare ("jabber:client" for c2s); empty: any.
   std::string contentNamespace = "jabber:client";
 };
@@ -66,8 +68,9 @@ class XmppStreamDecoder {
 
   /// Feeds the next bytes. Returns how many were consumed: all of them, unless a callback
   /// called pause(), in which case the bytes after the event that paused are left for the
-  /// caller (e.g. TLS records after <starttls/>, or a new stream header after SASL
-  /// success), to be fed after reset().
+  /// caller (TLS records after <starttls/>, a new stream header after SASL success, or the
+  /// same stream's next stanzas while an answer is awaited), to be fed after resume() or
+  /// reset(). Whitespace before a stream header (before its XML declaration) is skipped.
   size_t feed(std::string_view data);
 
   /// End of input (the peer closed the connection). Reports an error if the stream was
@@ -75,8 +78,11 @@ class XmppStreamDecoder {
   void finish();
 
   /// Called from a callback: stop after the current event (see feed()). The decoder must
-  /// be reset() before it is fed again.
+  /// be resume()d or reset() before it is fed again.
   void pause();
+
+  /// After a pause: the same stream goes on (the decoder keeps what its header declared).
+  void resume();
 
   /// Stream restart (RFC 6120 §4.3.3): forget everything, expect a new stream header.
   void reset();
