@@ -62,8 +62,15 @@ std::string_view conditionName(StreamErrorCondition c) {
   return "undefined-condition";
 }
 
-std::string serializeStreamError(const StreamError& error, bool includeText) {
-  std::string out = "<stream:error><";
+std::string serializeStreamError(const StreamError& error, bool includeText,
+                                 bool declareStreamPrefix) {
+  std::string out = "<stream:error";
+  if (declareStreamPrefix) {
+    out += " xmlns:stream=\"";
+    out += ns::kStreams;
+    out += '"';
+  }
+  out += "><";
   out += conditionName(error.condition);
   out += " xmlns=\"";
   out += ns::kStreamErrors;

@@ -17,10 +17,6 @@ namespace {
 
 using C = stream::StreamErrorCondition;
 
-constexpr std::string_view kStreamClose = "</stream:stream>";
-// A stream header (with whatever whitespace and XML declaration precede it) longer than this
-// is abuse; real ones are ~200 bytes.
-constexpr size_t kMaxHeaderBytes = 8 * 1024;
 // Random bytes in a restarted stream's id (the first one comes from the connection).
 constexpr size_t kStreamIdBytes = 8;
 
@@ -53,14 +49,16 @@ stream::StreamErrorCondition conditionFromName(std::string_view name) {
 }  // namespace
 
 C2sSession::C2sSession(Transport& transport, AuthClient& auth, RouterLink& router,
-                       const SessionConfig& config, std::string sessionId, std::string streamId)
+                       const SessionConfig& config, std::string sessionId, std::string streamId,
+                       const Framing& framing)
     : transport_(transport),
       auth_(auth),
       router_(router),
       config_(config),
       sessionId_(std::move(sessionId)),
       streamId_(std::move(streamId)),
-      decoder_(*this),
+      framing_(framing),
+      decoder_(framing.decoder(*this, {})),
       alive_(std::make_shared<bool>(true)) {}
 
 C2sSession::~C2sSession() = default;
@@ -80,22 +78,8 @@ void C2sSession::pump(std::string_view data) {
   pumping_ = true;
   while (!closed() && !authPending_ && state_ != State::kTlsHandshake) {
     if (decoderPaused_) resumeDecoder();
-    if (awaitingHeader_ && headerBytes_.empty()) {
-      // Whitespace before a (restarted) stream's XML declaration is not XML the parser may
-      // see: go-sendxmpp sends "</auth>\n<?xml ...?><stream:stream ...>".
-      const size_t start = data.find_first_not_of(" \t\r\n");
-      data.remove_prefix(start == std::string_view::npos ? data.size() : start);
-    }
     if (data.empty()) break;
-    const bool capturing = awaitingHeader_;
-    const size_t consumed = decoder_.feed(data);
-    if (capturing && !closed()) {
-      headerBytes_.append(data.substr(0, consumed));
-      if (awaitingHeader_ && headerBytes_.size() > kMaxHeaderBytes) {
-        streamError({C::kPolicyViolation, "stream header too large"});
-      }
-    }
-    data.remove_prefix(consumed);
+    data.remove_prefix(decoder_->feed(data));
     if (discardRest_) {
       // Whatever followed <starttls/> is the client's TLS handshake: the transport's.
       discardRest_ = false;
@@ -107,26 +91,17 @@ void C2sSession::pump(std::string_view data) {
 }
 
 void C2sSession::resumeDecoder() {
-  decoder_.reset();
   decoderPaused_ = false;
-  if (restartPending_) {
-    // RFC 6120 §4.3.3: a new stream, a new header from the client, a new one from us, with
-    // a new stream id (§4.7.3).
-    restartPending_ = false;
-    streamId_ = randomHex(kStreamIdBytes);
-    awaitingHeader_ = true;
-    headerSent_ = false;
-    headerBytes_.clear();
+  if (!restartPending_) {
+    decoder_->resume();  // same stream: an auth call was answered
     return;
   }
-  if (awaitingHeader_) return;
-  // Same stream: a reset decoder forgets the open stream, so replay the client's header
-  // (with its namespace declarations) without reporting it again.
-  replaying_ = true;
-  decoder_.feed(headerBytes_);
-  replaying_ = false;
-  // Once bound, nothing pauses the decoder again (no more auth calls, no restarts).
-  if (bound_) std::string().swap(headerBytes_);
+  // RFC 6120 §4.3.3: a new stream, a new header from the client, a new one from us, with
+  // a new stream id (§4.7.3).
+  restartPending_ = false;
+  decoder_->reset();
+  streamId_ = randomHex(kStreamIdBytes);
+  headerSent_ = false;
 }
 
 void C2sSession::hold(std::string_view data) {
@@ -140,7 +115,7 @@ void C2sSession::hold(std::string_view data) {
 
 void C2sSession::suspendForAuth() {
   authPending_ = true;
-  decoder_.pause();
+  decoder_->pause();
   decoderPaused_ = true;
 }
 
@@ -155,35 +130,27 @@ void C2sSession::authAnswered() {
 // --- Decoder events ---------------------------------------------------------------------
 
 void C2sSession::onStreamOpen(stream::StreamHeader header) {
-  if (replaying_) return;
-  // Stop right after the header so pump() knows its exact bytes.
-  decoder_.pause();
-  decoderPaused_ = true;
-  awaitingHeader_ = false;
-
   const int major = header.version.empty() ? 0 : majorVersion(header.version);
   clientVersioned_ = major >= 1;
   std::string out;
-  appendStreamHeader(out, streamId_, config_.domain, clientVersioned_ || major < 0);
+  framing_.appendOpen(out, streamId_, config_.domain, clientVersioned_ || major < 0);
   headerSent_ = true;
   if (!isServerAddress(header.to)) {
     reportStreamError({C::kHostUnknown, {}});
-    out += stream::serializeStreamError({C::kHostUnknown, {}});
-    out += kStreamClose;
+    framing_.appendError(out, {C::kHostUnknown, {}});
     closeAfter(std::move(out));
     return;
   }
   if (major > 1 || major < 0) {
     reportStreamError({C::kUnsupportedVersion, {}});
-    out += stream::serializeStreamError({C::kUnsupportedVersion, {}});
-    out += kStreamClose;
+    framing_.appendError(out, {C::kUnsupportedVersion, {}});
     closeAfter(std::move(out));
     return;
   }
   if (clientVersioned_) {
     Features features;
     c2sFeatures().advertise(*this, features);
-    appendFeatures(out, features);
+    appendFeatures(out, features, framing_.elementsStandAlone());
   }
   send(std::move(out));
 }
@@ -211,7 +178,7 @@ void C2sSession::onStanza(xml::Document&& document) {
     // The client reports a stream error: it is closing; so do we.
     const xml::Element condition = root.first_child();
     reportStreamError({conditionFromName(condition ? condition.name() : ""), {}}, true);
-    closeAfter(std::string(kStreamClose));
+    closeStream();
   } else {
     streamError({C::kUnsupportedStanzaType, {}});
   }
@@ -219,7 +186,12 @@ void C2sSession::onStanza(xml::Document&& document) {
 
 void C2sSession::onStreamClose() {
   if (closed()) return;
-  closeAfter(std::string(kStreamClose));
+  closeStream();
+}
+
+void C2sSession::closeStream(std::string out) {
+  framing_.appendClose(out);
+  closeAfter(std::move(out));
 }
 
 void C2sSession::onError(const stream::StreamError& error) { streamError(error); }
@@ -245,7 +217,7 @@ bool C2sSession::isServerAddress(std::string_view to) const {
 void C2sSession::beginTls() {
   state_ = State::kTlsHandshake;
   discardRest_ = true;
-  decoder_.pause();
+  decoder_->pause();
   decoderPaused_ = true;
   transport_.startTls();
 }
@@ -264,8 +236,7 @@ bool C2sSession::countFailure(std::string& out) {
   if (++authFailures_ < kMaxAuthFailures) return false;
   const stream::StreamError error{C::kPolicyViolation, "too many failed authentications"};
   reportStreamError(error);
-  out += stream::serializeStreamError(error);
-  out += kStreamClose;
+  framing_.appendError(out, error);
   closeAfter(std::move(out));
   return true;
 }
@@ -305,8 +276,6 @@ void C2sSession::bindSession(const jid::Jid& jid) {
   state_ = State::kBound;
   fullJid_ = jid.str();
   bareJid_ = jid.bareStr();
-  // The header is kept only to replay it after a pause; none follows binding.
-  if (!decoderPaused_) std::string().swap(headerBytes_);
   router_.sessionBound(sessionInfo());
 }
 
@@ -519,12 +488,11 @@ void C2sSession::streamError(const stream::StreamError& error, bool includeText)
   }
   if (!headerSent_) {
     // RFC 6120 §4.9.1.1: a stream error needs our stream header first.
-    appendStreamHeader(out, streamId_, config_.domain, true);
+    framing_.appendOpen(out, streamId_, config_.domain, true);
     headerSent_ = true;
   }
   reportStreamError(error);
-  out += stream::serializeStreamError(error, includeText);
-  out += kStreamClose;
+  framing_.appendError(out, error, includeText);
   closeAfter(std::move(out));
 }
 
@@ -544,7 +512,7 @@ void C2sSession::closeAfter(std::string bytes) {
   transport_.write(std::move(bytes));
   state_ = State::kClosed;
   held_.clear();
-  if (pumping_) decoder_.pause();  // stop parsing the rest of the chunk
+  if (pumping_) decoder_->pause();  // stop parsing the rest of the chunk
   endSession();
   transport_.close();
 }

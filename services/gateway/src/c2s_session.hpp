@@ -26,10 +26,10 @@
 
 #include <functional>
 
+#include "framing/framing.hpp"
 #include "ports.hpp"
 #include "replies.hpp"
 #include "xmpp/jid/jid.hpp"
-#include "xmpp/stream/decoder.hpp"
 
 namespace xmpp::gateway {
 
@@ -56,9 +56,11 @@ class C2sSession final : private stream::DecoderCallbacks {
   static constexpr int kMaxAuthFailures = 5;
 
   /// `config` must outlive the session. `sessionId` is unique in the cluster ("gw1/42");
-  /// `streamId` is random (stream header id, XEP-0078 digest input).
+  /// `streamId` is random (stream header id, XEP-0078 digest input); `framing` is the
+  /// transport's (RFC 6120 over TCP, RFC 7395 over WebSocket).
   C2sSession(Transport& transport, AuthClient& auth, RouterLink& router,
-             const SessionConfig& config, std::string sessionId, std::string streamId);
+             const SessionConfig& config, std::string sessionId, std::string streamId,
+             const Framing& framing = tcpFraming());
   ~C2sSession() override;
   C2sSession(const C2sSession&) = delete;
   C2sSession& operator=(const C2sSession&) = delete;
@@ -109,6 +111,7 @@ class C2sSession final : private stream::DecoderCallbacks {
   const Transport& transport() const { return transport_; }
   AuthClient& auth() { return auth_; }
   const SessionConfig& config() const { return config_; }
+  const Framing& framing() const { return framing_; }
   State state() const { return state_; }
   const jid::Jid& account() const { return account_; }
   /// The SASL exchange in progress (features/sasl_feature.cpp).
@@ -126,6 +129,8 @@ class C2sSession final : private stream::DecoderCallbacks {
   void sendStanzaError(const v1::Stanza& request, const StanzaError& error);
   void streamError(const stream::StreamError& error, bool includeText = false);
   void closeAfter(std::string bytes);
+  /// Writes `out`, then the end of our stream, and closes.
+  void closeStream(std::string out = {});
   /// <proceed/> was sent: the rest of this chunk and the handshake are the transport's.
   void beginTls();
   /// Authenticated as `account` (bare). `restart`: SASL, the client opens a new stream.
@@ -162,8 +167,8 @@ class C2sSession final : private stream::DecoderCallbacks {
   void onStreamClose() override;
   void onError(const stream::StreamError& error) override;
 
-  // Input plumbing: the decoder is paused at every stream header (so its bytes can be
-  // replayed), at STARTTLS, and while an auth call is in flight.
+  // Input plumbing: the decoder is paused at STARTTLS and while an auth call is in flight;
+  // it resumes the same stream, or restarts (after TLS and SASL).
   void pump(std::string_view data);
   void resumeDecoder();
   void hold(std::string_view data);
@@ -189,15 +194,13 @@ class C2sSession final : private stream::DecoderCallbacks {
   const SessionConfig& config_;
   std::string sessionId_;
   std::string streamId_;
-  stream::XmppStreamDecoder decoder_;
+  const Framing& framing_;
+  std::unique_ptr<FrameDecoder> decoder_;
   std::shared_ptr<bool> alive_;  // auth callbacks hold a weak_ptr: the session may go first
   State state_ = State::kNegotiating;
 
   // Input
-  std::string headerBytes_;  // raw bytes of the current stream header, replayed on resume
-  std::string held_;         // client bytes that arrived while an auth call was in flight
-  bool awaitingHeader_ = true;
-  bool replaying_ = false;
+  std::string held_;  // client bytes that arrived while an auth call was in flight
   bool decoderPaused_ = false;
   bool restartPending_ = false;  // the next resume is a stream restart (TLS, SASL success)
   bool discardRest_ = false;     // drop what follows <starttls/> in the current chunk

@@ -25,19 +25,9 @@ void appendEmpty(std::string& out, std::string_view name, std::string_view ns) {
 
 }  // namespace
 
-void appendStreamHeader(std::string& out, std::string_view streamId, std::string_view domain,
-                        bool withVersion) {
-  out +=
-      "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
-      "xmlns:stream='http://etherx.jabber.org/streams' id='";
-  xml::appendEscapedAttribute(out, streamId);
-  out += "' from='";
-  xml::appendEscapedAttribute(out, domain);
-  out += withVersion ? "' version='1.0' xml:lang='en'>" : "' xml:lang='en'>";
-}
-
-void appendFeatures(std::string& out, const Features& f) {
-  out += "<stream:features>";
+void appendFeatures(std::string& out, const Features& f, bool declarePrefix) {
+  out += declarePrefix ? "<stream:features xmlns:stream=\"http://etherx.jabber.org/streams\">"
+                       : "<stream:features>";
   if (f.starttls) {
     out += "<starttls xmlns=\"urn:ietf:params:xml:ns:xmpp-tls\"";
     out += f.starttlsRequired ? "><required/></starttls>" : "/>";

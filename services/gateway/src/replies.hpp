@@ -1,5 +1,5 @@
 #pragma once
-// The XML the gateway itself writes to a client: stream headers, features, STARTTLS/SASL
+// The XML the gateway itself writes to a client: stream features, STARTTLS/SASL
 // answers and the few iq results and errors of stream negotiation. Everything is appended
 // to a caller-owned buffer (one allocation per write), attribute values and text escaped.
 
@@ -11,10 +11,6 @@
 
 namespace xmpp::gateway {
 
-/// `<?xml version='1.0'?><stream:stream ...>`. `withVersion`: the client sent a version.
-void appendStreamHeader(std::string& out, std::string_view streamId, std::string_view domain,
-                        bool withVersion);
-
 /// What <stream:features/> lists at one point of the negotiation.
 struct Features {
   bool starttls = false;
@@ -25,7 +21,8 @@ struct Features {
   bool bind = false;                         // after SASL: bind, session, rosterver
   bool csi = false;                          // XEP-0352
 };
-void appendFeatures(std::string& out, const Features& features);
+/// `declarePrefix`: <stream:features/> declares its prefix (framings where it stands alone).
+void appendFeatures(std::string& out, const Features& features, bool declarePrefix = false);
 
 /// RFC 6120 §6.5 SASL failure conditions.
 bool isSaslCondition(std::string_view condition);

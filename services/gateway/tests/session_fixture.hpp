@@ -55,7 +55,8 @@ class SessionTest : public ::testing::Test {
   SessionTest() { config.domain = "example.com"; }
 
   void start() {
-    session = std::make_unique<C2sSession>(transport, auth, router, config, "gw1/7", "s1d");
+    session =
+        std::make_unique<C2sSession>(transport, auth, router, config, "gw1/7", "s1d", *framing);
   }
   void feed(std::string_view bytes) { session->onBytes(bytes); }
   void feedBytewise(std::string_view bytes) {
@@ -104,6 +105,7 @@ class SessionTest : public ::testing::Test {
   }
 
   SessionConfig config;
+  const Framing* framing = &tcpFraming();
   FakeTransport transport;
   FakeAuth auth;
   FakeRouter router;

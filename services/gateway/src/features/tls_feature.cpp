@@ -16,7 +16,7 @@ void advertise(const C2sSession& s, Features& f) {
 
 void starttls(C2sSession& s, xml::Element) {
   if (s.transport().secure() || !s.config().tlsAvailable || s.authenticated()) {
-    s.closeAfter("<failure xmlns=\"urn:ietf:params:xml:ns:xmpp-tls\"/></stream:stream>");
+    s.closeStream("<failure xmlns=\"urn:ietf:params:xml:ns:xmpp-tls\"/>");
     return;
   }
   s.send("<proceed xmlns=\"urn:ietf:params:xml:ns:xmpp-tls\"/>");

@@ -48,6 +48,9 @@ struct StreamError {
 /// `<stream:error><condition
 /// xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>[<text/>]</stream:error>`, for a stream whose
 /// `stream` prefix is bound as usual.
-std::string serializeStreamError(const StreamError& error, bool includeText = false);
+/// `declareStreamPrefix`: the element declares its `stream` prefix itself (RFC 7395 framing,
+/// where every top-level element stands alone).
+std::string serializeStreamError(const StreamError& error, bool includeText = false,
+                                 bool declareStreamPrefix = false);
 
 }  // namespace xmpp::stream
