@@ -393,7 +393,7 @@ void C2sSession::write(const v1::Stanza& stanza) {
   std::string out;
   stanza::toXml(stanza, out);
   if (stanza.kind() == v1::STANZA_KIND_MESSAGE) {
-    transport_.writeMessage(std::move(out), stanza);  // handed back if never written
+    transport_.write(std::move(out), Outbound::routed(stanza));
   } else {
     transport_.write(std::move(out));
   }
@@ -416,16 +416,30 @@ void C2sSession::setInactive(bool inactive) {
 void C2sSession::deliverOffline(const v1::Delivery& delivery) {
   if (closed()) return;  // not written: the router keeps it offline
   flushHeld();
-  // Plain bytes: an offline message is deleted only once acknowledged, so one that is never
-  // written stays stored and must not be handed back (it would be stored twice).
   std::string out;
   stanza::toXml(delivery.stanza(), out);
-  send(std::move(out));
-  // A write that overflowed the send queue closed the session: leave it stored offline.
-  if (delivery.offline_id() != 0 && !closed()) {
-    router_.offlineAck(delivery.offline_user().empty() ? bareJid_ : delivery.offline_user(),
-                       {delivery.offline_id()});
+  if (delivery.offline_id() == 0) {
+    send(std::move(out));
+    return;
   }
+  // Deleted once written (onWritten); never written, it stays stored (and is not handed
+  // back: it would be stored twice).
+  transport_.write(
+      std::move(out),
+      Outbound::offline(delivery.offline_id(),
+                        delivery.offline_user().empty() ? bareJid_ : delivery.offline_user()));
+}
+
+void C2sSession::onWritten(const Outbound& sent) {
+  if (sent.kind == Outbound::Kind::kOffline) router_.offlineAck(sent.offlineUser, {sent.offlineId});
+}
+
+void C2sSession::onUnwritten(std::vector<Outbound> unwritten) {
+  std::vector<v1::Stanza> messages;
+  for (Outbound& sent : unwritten) {
+    if (sent.kind == Outbound::Kind::kRouted) messages.push_back(std::move(sent.stanza));
+  }
+  if (!messages.empty() && bound_) router_.undeliverable(sessionId_, bareJid_, std::move(messages));
 }
 
 void C2sSession::closeWithError(std::string_view condition, std::string_view text) {

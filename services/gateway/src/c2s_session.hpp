@@ -76,6 +76,11 @@ class C2sSession final : private stream::DecoderCallbacks {
   void onTransportClosed();
   /// The transport dropped a slow reader: the session ends without writing anything.
   void onSendQueueOverflow();
+  /// The bytes of `sent` left the send queue for the socket.
+  void onWritten(const Outbound& sent);
+  /// These will never be written (the connection is gone): routed messages go back to the
+  /// router (offline path), offline messages stay stored.
+  void onUnwritten(std::vector<Outbound> unwritten);
   /// No traffic for too long: <connection-timeout/>.
   void onIdleTimeout();
   /// The peer has been silent for a while: a XEP-0199 ping once bound (if configured; its
@@ -90,7 +95,7 @@ class C2sSession final : private stream::DecoderCallbacks {
   void deliver(const v1::Stanza& stanza);
   /// The hold of an inactive client has lasted long enough (Transport::flushAfter).
   void onFlushTimer();
-  /// Writes an offline message and acknowledges it (RouterLink::offlineAck) once written.
+  /// Writes an offline message; acknowledges it (RouterLink::offlineAck) once written.
   void deliverOffline(const v1::Delivery& delivery);
   /// Closes the stream with an RFC 6120 stream error, e.g. "conflict" (resource replaced).
   void closeWithError(std::string_view condition, std::string_view text);

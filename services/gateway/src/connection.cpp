@@ -96,24 +96,30 @@ void Connection::onRead(const error_code& ec, size_t n) {
 
 // ---- writing ----
 
-void Connection::write(std::string bytes) { send(std::move(bytes), nullptr); }
+void Connection::write(std::string bytes) { send(std::move(bytes), std::nullopt); }
 
-void Connection::writeMessage(std::string bytes, const v1::Stanza& message) {
-  send(std::move(bytes), &message);
+void Connection::write(std::string bytes, Outbound stanza) {
+  send(std::move(bytes), std::move(stanza));
 }
 
-void Connection::send(std::string bytes, const v1::Stanza* message) {
-  if (closed_ || bytes.empty()) return;
+void Connection::send(std::string bytes, std::optional<Outbound> stanza) {
+  if (closed_) {
+    if (stanza && session_) session_->onUnwritten({std::move(*stanza)});
+    return;
+  }
+  if (bytes.empty()) return;
   if (tls_) {
     if (!tls_->send(bytes)) {
+      if (stanza) enqueue({}, std::move(stanza));  // handed back by the teardown
       close();
       return;
     }
     bytes.clear();
     tls_->takeOutput(bytes);
-    if (bytes.empty()) return;  // held until the handshake is done
+    // Held until the handshake is done: a stanza keeps its place (an empty write) anyway.
+    if (bytes.empty() && !stanza) return;
   }
-  enqueue(std::move(bytes), message);
+  enqueue(std::move(bytes), std::move(stanza));
 }
 
 void Connection::queueTlsOutput() {
@@ -122,9 +128,8 @@ void Connection::queueTlsOutput() {
   if (!out.empty()) enqueue(std::move(out));
 }
 
-void Connection::enqueue(std::string bytes, const v1::Stanza* message) {
-  Pending p{std::move(bytes), {}};
-  if (message != nullptr) p.message = *message;
+void Connection::enqueue(std::string bytes, std::optional<Outbound> stanza) {
+  Pending p{std::move(bytes), std::move(stanza)};
   if (queuedBytes_ + p.bytes.size() > options_.maxSendQueueBytes && !closing_) {
     // A slow reader: stop here; what is queued and this delivery take the offline path.
     queue_.push_back(std::move(p));
@@ -161,7 +166,10 @@ void Connection::onWritten(const error_code& ec, size_t) {
   if (options_.metrics != nullptr) {
     options_.metrics->sendQueueBytes.Decrement(static_cast<double>(queue_.front().bytes.size()));
   }
+  std::optional<Outbound> written = std::move(queue_.front().stanza);
   queue_.pop_front();
+  if (written) session_->onWritten(*written);
+  if (closed_) return;
   if (!queue_.empty()) {
     flush();
     return;
@@ -193,18 +201,16 @@ void Connection::close() {
 }
 
 void Connection::reportUnwritten() {
-  std::vector<v1::Stanza> messages;
+  std::vector<Outbound> unwritten;
   for (auto& p : queue_) {
-    if (p.message) messages.push_back(std::move(*p.message));
+    if (p.stanza) unwritten.push_back(std::move(*p.stanza));
   }
   queue_.clear();
   if (options_.metrics != nullptr) {
     options_.metrics->sendQueueBytes.Decrement(static_cast<double>(queuedBytes_));
   }
   queuedBytes_ = 0;
-  if (!messages.empty() && session_ && session_->bound()) {
-    router_.undeliverable(sessionId_, session_->bareJid(), std::move(messages));
-  }
+  if (!unwritten.empty() && session_) session_->onUnwritten(std::move(unwritten));
 }
 
 void Connection::flushAfter(std::chrono::milliseconds delay) {
@@ -243,8 +249,8 @@ void Connection::teardown() {
 void Connection::deliver(v1::Stanza stanza) {
   asio::dispatch(strand_, [self = shared_from_this(), stanza = std::move(stanza)] {
     if (self->closed_) {
-      if (stanza.kind() == v1::STANZA_KIND_MESSAGE && self->session_->bound()) {
-        self->router_.undeliverable(self->sessionId_, self->session_->bareJid(), {stanza});
+      if (stanza.kind() == v1::STANZA_KIND_MESSAGE) {
+        self->session_->onUnwritten({Outbound::routed(stanza)});
       }
       return;
     }

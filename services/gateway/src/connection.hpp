@@ -54,7 +54,7 @@ class Connection : public Transport, public std::enable_shared_from_this<Connect
 
   // Transport (called by the session, on the strand)
   void write(std::string bytes) override;
-  void writeMessage(std::string bytes, const v1::Stanza& message) override;
+  void write(std::string bytes, Outbound stanza) override;
   void flushAfter(std::chrono::milliseconds delay) override;
   bool secure() const override;
   void startTls() override;
@@ -67,13 +67,13 @@ class Connection : public Transport, public std::enable_shared_from_this<Connect
  private:
   struct Pending {
     std::string bytes;
-    std::optional<v1::Stanza> message;  // a delivered message: offline path if never written
+    std::optional<Outbound> stanza;  // what the bytes are, for the session
   };
 
   void read();
   void onRead(const boost::system::error_code& ec, size_t n);
-  void send(std::string bytes, const v1::Stanza* message);
-  void enqueue(std::string bytes, const v1::Stanza* message = nullptr);
+  void send(std::string bytes, std::optional<Outbound> stanza);
+  void enqueue(std::string bytes, std::optional<Outbound> stanza = std::nullopt);
   void flush();
   void onWritten(const boost::system::error_code& ec, size_t n);
   void queueTlsOutput();

@@ -6,9 +6,11 @@
 #include <grpcpp/support/status.h>
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "xmpp/v1/auth.pb.h"
@@ -18,15 +20,42 @@
 namespace xmpp::gateway {
 
 /// The client connection, as the session sees it.
+/// What the bytes of one write are, kept with them in the send queue until they are written
+/// (C2sSession::onWritten) or never will be (C2sSession::onUnwritten): the session decides
+/// what that means (acknowledge an offline message, hand a routed one back, count for
+/// XEP-0198), not the transport.
+struct Outbound {
+  enum class Kind {
+    kRouted,   // a stanza routed to this session: handed back if never written
+    kOffline,  // a stored offline message: acknowledged (deleted) once written
+  };
+  Kind kind = Kind::kRouted;
+  v1::Stanza stanza;
+  int64_t offlineId = 0;
+  std::string offlineUser;  // the bare JID whose store holds it
+
+  static Outbound routed(v1::Stanza stanza) {
+    Outbound o;
+    o.stanza = std::move(stanza);
+    return o;
+  }
+  static Outbound offline(int64_t id, std::string user) {
+    Outbound o;
+    o.kind = Kind::kOffline;
+    o.offlineId = id;
+    o.offlineUser = std::move(user);
+    return o;
+  }
+};
+
 class Transport {
  public:
   virtual ~Transport() = default;
   /// Queues bytes for the client. The transport bounds its queue: past the bound it closes
   /// the connection itself (after calling C2sSession::onSendQueueOverflow()).
   virtual void write(std::string bytes) = 0;
-  /// The same for the bytes of one routed message: the transport keeps the message with
-  /// them, and hands it back (RouterLink::undeliverable) if they are never written.
-  virtual void writeMessage(std::string bytes, const v1::Stanza& message) = 0;
+  /// The same for the bytes of one stanza, which the transport keeps with them.
+  virtual void write(std::string bytes, Outbound stanza) = 0;
   /// Calls C2sSession::onFlushTimer() once, `delay` from now (on the session's strand);
   /// a later call replaces an earlier one.
   virtual void flushAfter(std::chrono::milliseconds delay) = 0;

@@ -368,6 +368,7 @@ TEST_F(SessionTest, DeliverWritesTheStanza) {
             "<body>a&lt;b</body></message>");
 }
 
+// Issue 9 case 2: deleted once written, not once queued.
 TEST_F(SessionTest, DeliverOfflineAcksOnceWritten) {
   login();
   v1::Delivery d;
@@ -376,18 +377,35 @@ TEST_F(SessionTest, DeliverOfflineAcksOnceWritten) {
   d.set_offline_user("alice@example.com");
   session->deliverOffline(d);
   EXPECT_THAT(transport.take(), HasSubstr("<body>stored</body>"));
+  EXPECT_TRUE(router.acks.empty());  // queued is not written
+  ASSERT_EQ(transport.queued.size(), 1u);
+  session->onWritten(transport.queued[0]);
   ASSERT_EQ(router.acks.size(), 1u);
   EXPECT_EQ(router.acks[0].first, "alice@example.com");
   EXPECT_EQ(router.acks[0].second, std::vector<int64_t>{42});
 
   d.set_offline_id(0);  // not an offline message: nothing to ack
   session->deliverOffline(d);
-  EXPECT_EQ(router.acks.size(), 1u);
+  EXPECT_EQ(transport.queued.size(), 1u);
 
+  // Queued, never written: it stays stored, and is not handed back either.
   d.set_offline_id(43);
-  session->onTransportClosed();
-  session->deliverOffline(d);  // not written: stays offline
+  session->deliverOffline(d);
+  ASSERT_EQ(transport.queued.size(), 2u);
+  session->onUnwritten({transport.queued[1]});
   EXPECT_EQ(router.acks.size(), 1u);
+  EXPECT_TRUE(router.undeliverableStanzas.empty());
+}
+
+TEST_F(SessionTest, RoutedMessagesNeverWrittenAreHandedBack) {
+  login();
+  session->deliver(chat("one"));
+  ASSERT_EQ(transport.queued.size(), 1u);
+  session->onTransportClosed();
+  session->onUnwritten({transport.queued[0]});
+  ASSERT_EQ(router.undeliverableStanzas.size(), 1u);
+  EXPECT_EQ(router.undeliverableStanzas[0].element().children(0).element().children(0).text(),
+            "one");
 }
 
 }  // namespace

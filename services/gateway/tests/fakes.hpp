@@ -20,8 +20,9 @@ class FakeTransport : public Transport {
     all += bytes;
     ++writes;
   }
-  void writeMessage(std::string bytes, const v1::Stanza& message) override {
-    messages.push_back(message);
+  void write(std::string bytes, Outbound stanza) override {
+    if (stanza.kind == Outbound::Kind::kRouted) messages.push_back(stanza.stanza);
+    queued.push_back(std::move(stanza));
     write(std::move(bytes));
   }
   void flushAfter(std::chrono::milliseconds delay) override { flushDelays.push_back(delay); }
@@ -41,7 +42,8 @@ class FakeTransport : public Transport {
   int writesAfterClose = 0;
   int startTlsCalls = 0;
   int closeCalls = 0;
-  std::vector<v1::Stanza> messages;  // written with writeMessage
+  std::vector<v1::Stanza> messages;  // routed messages written
+  std::vector<Outbound> queued;      // stanzas written, not yet reported written
   std::vector<std::chrono::milliseconds> flushDelays;
 };
 
