@@ -13,6 +13,25 @@
 
 using namespace xmpp;
 
+namespace {
+
+// "a, b,c" -> {"a", "b", "c"}.
+std::vector<std::string> splitList(const std::string& value) {
+  std::vector<std::string> out;
+  for (size_t start = 0; start < value.size();) {
+    size_t end = value.find(',', start);
+    if (end == std::string::npos) end = value.size();
+    std::string item = value.substr(start, end - start);
+    item.erase(0, item.find_first_not_of(' '));
+    item.erase(item.find_last_not_of(' ') + 1);
+    if (!item.empty()) out.push_back(std::move(item));
+    start = end + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) try {
   runtime::blockShutdownSignals();
   const auto cfg = config::Config::load(argc, argv);
@@ -53,18 +72,18 @@ int main(int argc, char** argv) try {
   // XEP-0157: xmpp.contact.<kind> = comma-separated URIs (mailto:, xmpp:, https:).
   for (const char* kind :
        {"abuse", "admin", "feedback", "sales", "security", "status", "support"}) {
-    std::string value = cfg.getString(std::string("xmpp.contact.") + kind, "");
-    std::vector<std::string> uris;
-    for (size_t start = 0; start < value.size();) {
-      size_t end = value.find(',', start);
-      if (end == std::string::npos) end = value.size();
-      std::string uri = value.substr(start, end - start);
-      uri.erase(0, uri.find_first_not_of(' '));
-      uri.erase(uri.find_last_not_of(' ') + 1);
-      if (!uri.empty()) uris.push_back(std::move(uri));
-      start = end + 1;
-    }
+    auto uris = splitList(cfg.getString(std::string("xmpp.contact.") + kind, ""));
     if (!uris.empty()) rc.contactAddresses[std::string(kind) + "-addresses"] = std::move(uris);
+  }
+  // router.service_domains = "conference.example.com=muc, upload.example.com=upload".
+  for (const std::string& entry : splitList(cfg.getString("router.service_domains", ""))) {
+    const size_t eq = entry.find('=');
+    auto domain = jid::Jid::parse(entry.substr(0, eq));
+    if (eq == std::string::npos || !domain || !domain->local().empty() ||
+        !domain->resource().empty()) {
+      throw std::runtime_error("router.service_domains: expected domain=kind, got " + entry);
+    }
+    rc.serviceDomains[domain->domain()] = entry.substr(eq + 1);
   }
   router::GatewayHub hub;
   // Routing reads sessions through a cache invalidated over Redis pub/sub (no round trip per
@@ -86,6 +105,11 @@ int main(int argc, char** argv) try {
   router::RouterCore core(
       sessions, roster, accounts, hub, rc, {},
       {.privateStorage = &privateStorage, .blockList = &blockList, .lastActivity = &lastActivity});
+  if (auto unserved = core.unservedDomains(); !unserved.empty()) {
+    std::string list;
+    for (const auto& d : unserved) list += (list.empty() ? "" : ", ") + d;
+    throw std::runtime_error("router.service_domains: no module serves " + list);
+  }
   router::RouterMetrics metrics(*registry);
   router::StatsReporter stats(core, *registry);
   router::KeyedWorkers workers(static_cast<size_t>(cfg.getInt("router.workers", 2)));

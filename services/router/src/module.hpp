@@ -11,6 +11,7 @@
 // must be thread-safe; most modules keep none.
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -99,6 +100,9 @@ using DeliveredMessageHook = std::function<void(const DeliveredMessage&)>;
 /// A session ended; `lastResource`: no other resource of the account is available now.
 using SessionEndedHook =
     std::function<void(const jid::Jid& fullJid, bool lastResource, bool wasAvailable)>;
+/// Takes every stanza addressed to a domain of its kind (RouterConfig::serviceDomains);
+/// `sender` is null for a stanza with no client to answer.
+using DomainService = std::function<void(const Sender* sender, v1::Stanza stanza)>;
 /// A broadcast presence (no 'to') from a client, before the core broadcasts it.
 using BroadcastPresenceHook = std::function<void(const Sender& sender, const v1::Stanza& presence)>;
 
@@ -145,6 +149,8 @@ class ModuleRegistry {
   void addSessionEndedHook(SessionEndedHook hook);
   void addBroadcastPresenceHook(BroadcastPresenceHook hook);
   void addInteractionFilter(InteractionFilter filter);
+  /// Serves the domains configured with service kind `kind` (one module per kind).
+  void addDomainService(std::string kind, DomainService service);
 
   const IqEntry* findIq(std::string_view type, std::string_view ns, std::string_view name) const;
   const std::vector<stanza::DiscoIdentity>& serverIdentities() const { return identities_; }
@@ -160,6 +166,8 @@ class ModuleRegistry {
   /// The first filter's verdict (nullopt: allowed, also when none is registered).
   std::optional<StanzaError> interactionRefused(const jid::Jid& from, const jid::Jid& to) const;
   bool hasInteractionFilters() const { return !filters_.empty(); }
+  /// Null when no module serves `kind`.
+  const DomainService* domainService(std::string_view kind) const;
 
  private:
   template <class H>
@@ -179,6 +187,7 @@ class ModuleRegistry {
   std::vector<SessionEndedHook> sessionEnded_;
   std::vector<InteractionFilter> filters_;
   std::vector<BroadcastPresenceHook> presence_;
+  std::map<std::string, DomainService, std::less<>> domainServices_;
 };
 
 /// One server-side extension.

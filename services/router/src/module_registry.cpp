@@ -94,6 +94,15 @@ void ModuleRegistry::runSessionEnded(const jid::Jid& fullJid, bool lastResource,
   for (const auto& h : sessionEnded_) h(fullJid, lastResource, wasAvailable);
 }
 
+void ModuleRegistry::addDomainService(std::string kind, DomainService service) {
+  domainServices_[std::move(kind)] = std::move(service);
+}
+
+const DomainService* ModuleRegistry::domainService(std::string_view kind) const {
+  auto it = domainServices_.find(kind);
+  return it == domainServices_.end() ? nullptr : &it->second;
+}
+
 void ModuleRegistry::addBroadcastPresenceHook(BroadcastPresenceHook hook) {
   presence_.push_back(std::move(hook));
 }

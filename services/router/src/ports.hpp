@@ -118,6 +118,10 @@ struct RouterConfig {
                 // unless asked for
   /// XEP-0157 contact addresses by field var (e.g. "abuse-addresses" -> {"mailto:..."}).
   std::map<std::string, std::vector<std::string>> contactAddresses;
+  /// Sub-domains served by internal services: domain -> the kind of service ("muc",
+  /// "pubsub", "upload", "proxy"), whose module registered a DomainService for it. Every
+  /// other domain but `domain` is remote (remote-server-not-found until server-to-server).
+  std::map<std::string, std::string> serviceDomains;
 };
 
 }  // namespace xmpp::router

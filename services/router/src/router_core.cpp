@@ -41,6 +41,32 @@ RouterCore::RouterCore(SessionDirectory& directory, RosterClient& roster,
   for (auto& m : modules_) m->registerWith(registry_);
 }
 
+Module& RouterCore::addModule(
+    const std::function<std::unique_ptr<Module>(const ModuleDeps&)>& make) {
+  modules_.push_back(make(ModuleDeps{*this, roster_, accounts_, registry_, backends_}));
+  modules_.back()->registerWith(registry_);
+  return *modules_.back();
+}
+
+std::vector<std::string> RouterCore::unservedDomains() const {
+  std::vector<std::string> out;
+  for (const auto& [domain, kind] : config_.serviceDomains) {
+    if (registry_.domainService(kind) == nullptr) out.push_back(domain + " (" + kind + ")");
+  }
+  return out;
+}
+
+bool RouterCore::routedToService(const Sender* sender, v1::Stanza& stanza, const jid::Jid& to) {
+  auto it = config_.serviceDomains.find(to.domain());
+  if (it == config_.serviceDomains.end()) return false;
+  if (const DomainService* service = registry_.domainService(it->second)) {
+    (*service)(sender, std::move(stanza));
+  } else {
+    bounce(sender, stanza, errors::serviceUnavailable());
+  }
+  return true;
+}
+
 RouterStats RouterCore::stats() const {
   RouterStats s;
   s.deliveries = deliveries_.load(std::memory_order_relaxed);

@@ -78,6 +78,12 @@ class RouterCore final : private RouterServices {
   const RouterConfig& config() const override { return config_; }
   /// What the modules registered (disco features, handlers, hooks).
   const ModuleRegistry& modules() const { return registry_; }
+  /// Runs one more module, made with the core's deps (tests; optional modules). Call
+  /// before the first event.
+  Module& addModule(const std::function<std::unique_ptr<Module>(const ModuleDeps&)>& make);
+  /// Configured service domains whose kind no module serves (the router's main refuses
+  /// to start with any).
+  std::vector<std::string> unservedDomains() const;
 
  private:
   // ---- messages (router_messages.cpp) ----
@@ -119,6 +125,9 @@ class RouterCore final : private RouterServices {
 
   // ---- delivery and helpers (router_core.cpp) ----
   bool isLocal(const jid::Jid& jid) const { return jid.domain() == config_.domain; }
+  /// A stanza to a service domain goes to the module serving it (true: handled, moved
+  /// from); to an unserved one it is answered with service-unavailable.
+  bool routedToService(const Sender* sender, v1::Stanza& stanza, const jid::Jid& to);
   // Whether the modules' filters (XEP-0191 blocking) let `from` address `to`; if not, a
   // message or iq is answered with their error (when `sender` is set), a presence dropped.
   bool interactionAllowed(const Sender* sender, const v1::Stanza& stanza, const jid::Jid& from,

@@ -24,6 +24,7 @@ void RouterCore::handleIq(const Sender& sender, v1::Stanza iq) {
       request ? bounce(&sender, iq, errors::jidMalformed()) : countDrop();
       return;
     }
+    if (routedToService(&sender, iq, *to)) return;
     if (!isLocal(*to)) {
       request ? bounce(&sender, iq, errors::remoteServerNotFound()) : countDrop();
       return;

@@ -23,6 +23,7 @@ void RouterCore::handleMessage(const Sender& sender, v1::Stanza message) {
   }
   OutboundMessage outbound{sender, message, to};
   if (registry_.runOutbound(outbound) == HookResult::kStop) return;  // a module answered it
+  if (routedToService(&sender, message, to)) return;
   if (!isLocal(to)) {
     bounce(&sender, message, errors::remoteServerNotFound());  // no server-to-server yet
     return;

@@ -51,6 +51,7 @@ void RouterCore::handlePresence(const Sender& sender, v1::Stanza presence) {
     bounce(&sender, presence, errors::jidMalformed());
     return;
   }
+  if (routedToService(&sender, presence, *to)) return;
   if (isSubscriptionType(type)) {
     outboundSubscription(sender, std::move(presence), *to);
   } else if (type.empty() || type == "unavailable") {

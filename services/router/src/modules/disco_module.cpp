@@ -52,7 +52,15 @@ class DiscoModule final : public Module {
     if (!stanza::attribute(request.payload, "node").empty()) {
       return failure(stanzaError("item-not-found"));
     }
-    return resultWith(buildPayload(stanza::DiscoItems{}));
+    // XEP-0030 §4: the server lists the services on its sub-domains (how clients find MUC,
+    // upload, proxy); an account lists nothing here (PEP nodes come with pubsub).
+    stanza::DiscoItems items;
+    if (request.target != kToOwnBare) {
+      for (const auto& [domain, kind] : core_.config().serviceDomains) {
+        if (registry_.domainService(kind) != nullptr) items.items.push_back({domain, {}, {}});
+      }
+    }
+    return resultWith(buildPayload(items));
   }
 
   RouterServices& core_;
