@@ -1,10 +1,12 @@
 #include "grpc_clients.hpp"
 
+#include "grpc_status.hpp"
+
 namespace xmpp::router {
 
 namespace {
 template <class Call>
-grpc::Status withDeadline(std::chrono::milliseconds deadline, Call&& call) {
+auto withDeadline(std::chrono::milliseconds deadline, Call&& call) {
   grpc::ClientContext c;
   c.set_deadline(std::chrono::system_clock::now() + deadline);
   return call(&c);
@@ -17,69 +19,76 @@ std::unique_ptr<grpc::ClientContext> GrpcRosterClient::context() const {
   return c;
 }
 
-grpc::Status GrpcRosterClient::getRoster(const v1::GetRosterRequest& r, v1::GetRosterResponse* o) {
-  return stub_->GetRoster(context().get(), r, o);
+BackendStatus GrpcRosterClient::getRoster(const v1::GetRosterRequest& r, v1::GetRosterResponse* o) {
+  return fromGrpc(stub_->GetRoster(context().get(), r, o));
 }
-grpc::Status GrpcRosterClient::setItem(const v1::SetItemRequest& r, v1::RosterEffects* o) {
-  return stub_->SetItem(context().get(), r, o);
+BackendStatus GrpcRosterClient::setItem(const v1::SetItemRequest& r, v1::RosterEffects* o) {
+  return fromGrpc(stub_->SetItem(context().get(), r, o));
 }
-grpc::Status GrpcRosterClient::processSubscription(const v1::SubscriptionRequest& r,
-                                                   v1::SubscriptionResponse* o) {
-  return stub_->ProcessSubscription(context().get(), r, o);
+BackendStatus GrpcRosterClient::processSubscription(const v1::SubscriptionRequest& r,
+                                                    v1::SubscriptionResponse* o) {
+  return fromGrpc(stub_->ProcessSubscription(context().get(), r, o));
 }
-grpc::Status GrpcRosterClient::presenceTargets(const v1::UserRequest& r,
-                                               v1::PresenceTargetsResponse* o) {
-  return stub_->PresenceTargets(context().get(), r, o);
+BackendStatus GrpcRosterClient::presenceTargets(const v1::UserRequest& r,
+                                                v1::PresenceTargetsResponse* o) {
+  return fromGrpc(stub_->PresenceTargets(context().get(), r, o));
 }
-grpc::Status GrpcRosterClient::pendingSubscriptions(const v1::UserRequest& r,
-                                                    v1::PendingSubscriptionsResponse* o) {
-  return stub_->PendingSubscriptions(context().get(), r, o);
+BackendStatus GrpcRosterClient::pendingSubscriptions(const v1::UserRequest& r,
+                                                     v1::PendingSubscriptionsResponse* o) {
+  return fromGrpc(stub_->PendingSubscriptions(context().get(), r, o));
 }
-grpc::Status GrpcRosterClient::storeOffline(const v1::StoreOfflineRequest& r,
-                                            v1::StoreOfflineResponse* o) {
-  return stub_->StoreOffline(context().get(), r, o);
+BackendStatus GrpcRosterClient::storeOffline(const v1::StoreOfflineRequest& r,
+                                             v1::StoreOfflineResponse* o) {
+  return fromGrpc(stub_->StoreOffline(context().get(), r, o));
 }
-grpc::Status GrpcRosterClient::fetchOffline(const v1::FetchOfflineRequest& r,
-                                            v1::FetchOfflineResponse* o) {
-  return stub_->FetchOffline(context().get(), r, o);
+BackendStatus GrpcRosterClient::fetchOffline(const v1::FetchOfflineRequest& r,
+                                             v1::FetchOfflineResponse* o) {
+  return fromGrpc(stub_->FetchOffline(context().get(), r, o));
 }
-grpc::Status GrpcRosterClient::ackOffline(const v1::AckOfflineRequest& r) {
+BackendStatus GrpcRosterClient::ackOffline(const v1::AckOfflineRequest& r) {
   v1::RosterEmpty e;
-  return stub_->AckOffline(context().get(), r, &e);
+  return fromGrpc(stub_->AckOffline(context().get(), r, &e));
 }
-grpc::Status GrpcRosterClient::getVcard(const v1::VcardRequest& r, v1::VcardResponse* o) {
-  return stub_->GetVcard(context().get(), r, o);
+BackendStatus GrpcRosterClient::getVcard(const v1::VcardRequest& r, v1::VcardResponse* o) {
+  return fromGrpc(stub_->GetVcard(context().get(), r, o));
 }
-grpc::Status GrpcRosterClient::setVcard(const v1::SetVcardRequest& r) {
+BackendStatus GrpcRosterClient::setVcard(const v1::SetVcardRequest& r) {
   v1::RosterEmpty e;
-  return stub_->SetVcard(context().get(), r, &e);
+  return fromGrpc(stub_->SetVcard(context().get(), r, &e));
 }
 
-grpc::Status GrpcPrivateStorageClient::get(const v1::PrivateGetRequest& r,
-                                           v1::PrivateGetResponse* o) {
-  return withDeadline(deadline_, [&](grpc::ClientContext* c) { return stub_->Get(c, r, o); });
+BackendStatus GrpcPrivateStorageClient::get(const v1::PrivateGetRequest& r,
+                                            v1::PrivateGetResponse* o) {
+  return withDeadline(deadline_,
+                      [&](grpc::ClientContext* c) { return fromGrpc(stub_->Get(c, r, o)); });
 }
-grpc::Status GrpcPrivateStorageClient::set(const v1::PrivateSetRequest& r) {
+BackendStatus GrpcPrivateStorageClient::set(const v1::PrivateSetRequest& r) {
   v1::RosterEmpty e;
-  return withDeadline(deadline_, [&](grpc::ClientContext* c) { return stub_->Set(c, r, &e); });
+  return withDeadline(deadline_,
+                      [&](grpc::ClientContext* c) { return fromGrpc(stub_->Set(c, r, &e)); });
 }
 
-grpc::Status GrpcBlockListClient::get(const v1::UserRequest& r, v1::BlockListResponse* o) {
-  return withDeadline(deadline_, [&](grpc::ClientContext* c) { return stub_->Get(c, r, o); });
+BackendStatus GrpcBlockListClient::get(const v1::UserRequest& r, v1::BlockListResponse* o) {
+  return withDeadline(deadline_,
+                      [&](grpc::ClientContext* c) { return fromGrpc(stub_->Get(c, r, o)); });
 }
-grpc::Status GrpcBlockListClient::block(const v1::BlockListChange& r, v1::BlockListResponse* o) {
-  return withDeadline(deadline_, [&](grpc::ClientContext* c) { return stub_->Block(c, r, o); });
+BackendStatus GrpcBlockListClient::block(const v1::BlockListChange& r, v1::BlockListResponse* o) {
+  return withDeadline(deadline_,
+                      [&](grpc::ClientContext* c) { return fromGrpc(stub_->Block(c, r, o)); });
 }
-grpc::Status GrpcBlockListClient::unblock(const v1::BlockListChange& r, v1::BlockListResponse* o) {
-  return withDeadline(deadline_, [&](grpc::ClientContext* c) { return stub_->Unblock(c, r, o); });
+BackendStatus GrpcBlockListClient::unblock(const v1::BlockListChange& r, v1::BlockListResponse* o) {
+  return withDeadline(deadline_,
+                      [&](grpc::ClientContext* c) { return fromGrpc(stub_->Unblock(c, r, o)); });
 }
 
-grpc::Status GrpcLastActivityClient::get(const v1::UserRequest& r, v1::LastActivityResponse* o) {
-  return withDeadline(deadline_, [&](grpc::ClientContext* c) { return stub_->Get(c, r, o); });
+BackendStatus GrpcLastActivityClient::get(const v1::UserRequest& r, v1::LastActivityResponse* o) {
+  return withDeadline(deadline_,
+                      [&](grpc::ClientContext* c) { return fromGrpc(stub_->Get(c, r, o)); });
 }
-grpc::Status GrpcLastActivityClient::set(const v1::SetLastActivityRequest& r) {
+BackendStatus GrpcLastActivityClient::set(const v1::SetLastActivityRequest& r) {
   v1::RosterEmpty e;
-  return withDeadline(deadline_, [&](grpc::ClientContext* c) { return stub_->Set(c, r, &e); });
+  return withDeadline(deadline_,
+                      [&](grpc::ClientContext* c) { return fromGrpc(stub_->Set(c, r, &e)); });
 }
 
 Expected<bool, storage::StoreError> GrpcAccountDirectory::exists(const std::string& username) {

@@ -21,18 +21,18 @@ class GrpcRosterClient final : public RosterClient {
                             std::chrono::milliseconds deadline = std::chrono::seconds(5))
       : stub_(v1::Roster::NewStub(std::move(channel))), deadline_(deadline) {}
 
-  grpc::Status getRoster(const v1::GetRosterRequest&, v1::GetRosterResponse*) override;
-  grpc::Status setItem(const v1::SetItemRequest&, v1::RosterEffects*) override;
-  grpc::Status processSubscription(const v1::SubscriptionRequest&,
-                                   v1::SubscriptionResponse*) override;
-  grpc::Status presenceTargets(const v1::UserRequest&, v1::PresenceTargetsResponse*) override;
-  grpc::Status pendingSubscriptions(const v1::UserRequest&,
-                                    v1::PendingSubscriptionsResponse*) override;
-  grpc::Status storeOffline(const v1::StoreOfflineRequest&, v1::StoreOfflineResponse*) override;
-  grpc::Status fetchOffline(const v1::FetchOfflineRequest&, v1::FetchOfflineResponse*) override;
-  grpc::Status ackOffline(const v1::AckOfflineRequest&) override;
-  grpc::Status getVcard(const v1::VcardRequest&, v1::VcardResponse*) override;
-  grpc::Status setVcard(const v1::SetVcardRequest&) override;
+  BackendStatus getRoster(const v1::GetRosterRequest&, v1::GetRosterResponse*) override;
+  BackendStatus setItem(const v1::SetItemRequest&, v1::RosterEffects*) override;
+  BackendStatus processSubscription(const v1::SubscriptionRequest&,
+                                    v1::SubscriptionResponse*) override;
+  BackendStatus presenceTargets(const v1::UserRequest&, v1::PresenceTargetsResponse*) override;
+  BackendStatus pendingSubscriptions(const v1::UserRequest&,
+                                     v1::PendingSubscriptionsResponse*) override;
+  BackendStatus storeOffline(const v1::StoreOfflineRequest&, v1::StoreOfflineResponse*) override;
+  BackendStatus fetchOffline(const v1::FetchOfflineRequest&, v1::FetchOfflineResponse*) override;
+  BackendStatus ackOffline(const v1::AckOfflineRequest&) override;
+  BackendStatus getVcard(const v1::VcardRequest&, v1::VcardResponse*) override;
+  BackendStatus setVcard(const v1::SetVcardRequest&) override;
 
  private:
   std::unique_ptr<grpc::ClientContext> context() const;
@@ -45,8 +45,8 @@ class GrpcPrivateStorageClient final : public PrivateStorageClient {
   explicit GrpcPrivateStorageClient(std::shared_ptr<grpc::Channel> channel,
                                     std::chrono::milliseconds deadline = std::chrono::seconds(5))
       : stub_(v1::PrivateStorage::NewStub(std::move(channel))), deadline_(deadline) {}
-  grpc::Status get(const v1::PrivateGetRequest&, v1::PrivateGetResponse*) override;
-  grpc::Status set(const v1::PrivateSetRequest&) override;
+  BackendStatus get(const v1::PrivateGetRequest&, v1::PrivateGetResponse*) override;
+  BackendStatus set(const v1::PrivateSetRequest&) override;
 
  private:
   std::unique_ptr<v1::PrivateStorage::Stub> stub_;
@@ -58,9 +58,9 @@ class GrpcBlockListClient final : public BlockListClient {
   explicit GrpcBlockListClient(std::shared_ptr<grpc::Channel> channel,
                                std::chrono::milliseconds deadline = std::chrono::seconds(5))
       : stub_(v1::BlockList::NewStub(std::move(channel))), deadline_(deadline) {}
-  grpc::Status get(const v1::UserRequest&, v1::BlockListResponse*) override;
-  grpc::Status block(const v1::BlockListChange&, v1::BlockListResponse*) override;
-  grpc::Status unblock(const v1::BlockListChange&, v1::BlockListResponse*) override;
+  BackendStatus get(const v1::UserRequest&, v1::BlockListResponse*) override;
+  BackendStatus block(const v1::BlockListChange&, v1::BlockListResponse*) override;
+  BackendStatus unblock(const v1::BlockListChange&, v1::BlockListResponse*) override;
 
  private:
   std::unique_ptr<v1::BlockList::Stub> stub_;
@@ -72,8 +72,8 @@ class GrpcLastActivityClient final : public LastActivityClient {
   explicit GrpcLastActivityClient(std::shared_ptr<grpc::Channel> channel,
                                   std::chrono::milliseconds deadline = std::chrono::seconds(5))
       : stub_(v1::LastActivity::NewStub(std::move(channel))), deadline_(deadline) {}
-  grpc::Status get(const v1::UserRequest&, v1::LastActivityResponse*) override;
-  grpc::Status set(const v1::SetLastActivityRequest&) override;
+  BackendStatus get(const v1::UserRequest&, v1::LastActivityResponse*) override;
+  BackendStatus set(const v1::SetLastActivityRequest&) override;
 
  private:
   std::unique_ptr<v1::LastActivity::Stub> stub_;

@@ -5,12 +5,11 @@
 // never on gRPC reactor threads. Events of one bare JID always go to the same worker, in
 // order (RFC 6120 §10.1).
 
-#include <grpcpp/support/status.h>
-
 #include <chrono>
 #include <map>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "xmpp/common/expected.hpp"
@@ -20,6 +19,21 @@
 #include "xmpp/v1/stanza.pb.h"
 
 namespace xmpp::router {
+
+/// Why a backend service call failed, as the core sees it (the gRPC adapters map their
+/// statuses to this; nothing past them knows gRPC).
+struct BackendError {
+  enum class Kind {
+    kUnavailable,  // down, unreachable or too slow: the sender may retry
+    kRefused,      // the service answered with an RFC 6120 condition (e.g. not-acceptable)
+    kInternal,     // a bug or a mismatch on either side
+  };
+  Kind kind = Kind::kInternal;
+  std::string condition;  // kRefused: the condition
+};
+/// The outcome of a backend call that returns no value (its output is an out-parameter).
+using BackendStatus = Expected<std::monostate, BackendError>;
+inline BackendStatus backendOk() { return std::monostate{}; }
 
 /// Where sessions live: per bare JID, its resources. Backed by Redis in production.
 class SessionDirectory {
@@ -49,43 +63,43 @@ class SessionDirectory {
 class RosterClient {
  public:
   virtual ~RosterClient() = default;
-  virtual grpc::Status getRoster(const v1::GetRosterRequest&, v1::GetRosterResponse*) = 0;
-  virtual grpc::Status setItem(const v1::SetItemRequest&, v1::RosterEffects*) = 0;
-  virtual grpc::Status processSubscription(const v1::SubscriptionRequest&,
-                                           v1::SubscriptionResponse*) = 0;
-  virtual grpc::Status presenceTargets(const v1::UserRequest&, v1::PresenceTargetsResponse*) = 0;
-  virtual grpc::Status pendingSubscriptions(const v1::UserRequest&,
-                                            v1::PendingSubscriptionsResponse*) = 0;
-  virtual grpc::Status storeOffline(const v1::StoreOfflineRequest&, v1::StoreOfflineResponse*) = 0;
-  virtual grpc::Status fetchOffline(const v1::FetchOfflineRequest&, v1::FetchOfflineResponse*) = 0;
-  virtual grpc::Status ackOffline(const v1::AckOfflineRequest&) = 0;
-  virtual grpc::Status getVcard(const v1::VcardRequest&, v1::VcardResponse*) = 0;
-  virtual grpc::Status setVcard(const v1::SetVcardRequest&) = 0;
+  virtual BackendStatus getRoster(const v1::GetRosterRequest&, v1::GetRosterResponse*) = 0;
+  virtual BackendStatus setItem(const v1::SetItemRequest&, v1::RosterEffects*) = 0;
+  virtual BackendStatus processSubscription(const v1::SubscriptionRequest&,
+                                            v1::SubscriptionResponse*) = 0;
+  virtual BackendStatus presenceTargets(const v1::UserRequest&, v1::PresenceTargetsResponse*) = 0;
+  virtual BackendStatus pendingSubscriptions(const v1::UserRequest&,
+                                             v1::PendingSubscriptionsResponse*) = 0;
+  virtual BackendStatus storeOffline(const v1::StoreOfflineRequest&, v1::StoreOfflineResponse*) = 0;
+  virtual BackendStatus fetchOffline(const v1::FetchOfflineRequest&, v1::FetchOfflineResponse*) = 0;
+  virtual BackendStatus ackOffline(const v1::AckOfflineRequest&) = 0;
+  virtual BackendStatus getVcard(const v1::VcardRequest&, v1::VcardResponse*) = 0;
+  virtual BackendStatus setVcard(const v1::SetVcardRequest&) = 0;
 };
 
 /// XEP-0049 private XML storage (the roster service's PrivateStorage, blocking calls).
 class PrivateStorageClient {
  public:
   virtual ~PrivateStorageClient() = default;
-  virtual grpc::Status get(const v1::PrivateGetRequest&, v1::PrivateGetResponse*) = 0;
-  virtual grpc::Status set(const v1::PrivateSetRequest&) = 0;
+  virtual BackendStatus get(const v1::PrivateGetRequest&, v1::PrivateGetResponse*) = 0;
+  virtual BackendStatus set(const v1::PrivateSetRequest&) = 0;
 };
 
 /// XEP-0191 block lists (the roster service's BlockList, blocking calls).
 class BlockListClient {
  public:
   virtual ~BlockListClient() = default;
-  virtual grpc::Status get(const v1::UserRequest&, v1::BlockListResponse*) = 0;
-  virtual grpc::Status block(const v1::BlockListChange&, v1::BlockListResponse*) = 0;
-  virtual grpc::Status unblock(const v1::BlockListChange&, v1::BlockListResponse*) = 0;
+  virtual BackendStatus get(const v1::UserRequest&, v1::BlockListResponse*) = 0;
+  virtual BackendStatus block(const v1::BlockListChange&, v1::BlockListResponse*) = 0;
+  virtual BackendStatus unblock(const v1::BlockListChange&, v1::BlockListResponse*) = 0;
 };
 
 /// XEP-0012 last activity records (the roster service's LastActivity, blocking calls).
 class LastActivityClient {
  public:
   virtual ~LastActivityClient() = default;
-  virtual grpc::Status get(const v1::UserRequest&, v1::LastActivityResponse*) = 0;
-  virtual grpc::Status set(const v1::SetLastActivityRequest&) = 0;
+  virtual BackendStatus get(const v1::UserRequest&, v1::LastActivityResponse*) = 0;
+  virtual BackendStatus set(const v1::SetLastActivityRequest&) = 0;
 };
 
 /// Whether an account exists (the auth service; the implementation may cache).

@@ -241,7 +241,7 @@ void RouterCore::onOfflineAck(const v1::OfflineAck& ack) {
     v1::AckOfflineRequest request;
     request.set_user(ack.user());
     *request.mutable_ids() = ack.ids();
-    if (!roster_.ackOffline(request).ok()) countBackendError();
+    if (!roster_.ackOffline(request)) countBackendError();
   });
 }
 

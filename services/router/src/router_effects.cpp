@@ -73,10 +73,10 @@ void RouterCore::routeSubscription(const v1::Stanza& stanza, const Sender* origi
   request.set_type(stanza.type());
   *request.mutable_stanza() = stanza;
   v1::SubscriptionResponse response;
-  const grpc::Status status = roster_.processSubscription(request, &response);
-  if (!status.ok()) {
+  const BackendStatus status = roster_.processSubscription(request, &response);
+  if (!status) {
     countBackendError();
-    if (origin != nullptr) bounce(origin, stanza, fromStatus(status));
+    if (origin != nullptr) bounce(origin, stanza, fromBackendError(status.error()));
     return;
   }
   if (!response.deliver().empty()) {

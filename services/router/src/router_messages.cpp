@@ -95,10 +95,10 @@ void RouterCore::storeOffline(const Sender* sender, v1::Stanza message, const ji
   request.set_user(user.bareStr());
   *request.mutable_stanza() = message;
   v1::StoreOfflineResponse response;
-  const grpc::Status status = roster_.storeOffline(request, &response);
-  if (!status.ok()) {
+  const BackendStatus status = roster_.storeOffline(request, &response);
+  if (!status) {
     countBackendError();
-    bounce(sender, message, fromStatus(status));
+    bounce(sender, message, fromBackendError(status.error()));
     return;
   }
   switch (response.status()) {

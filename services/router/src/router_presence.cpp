@@ -88,7 +88,7 @@ void RouterCore::broadcastAvailable(const Sender& sender, v1::Stanza presence) {
   v1::UserRequest user;
   user.set_user(sender.bare);
   v1::PresenceTargetsResponse targets;
-  if (!roster_.presenceTargets(user, &targets).ok()) {
+  if (!roster_.presenceTargets(user, &targets)) {
     countBackendError();
     targets.Clear();
     complete = false;
@@ -150,7 +150,7 @@ void RouterCore::broadcastAvailable(const Sender& sender, v1::Stanza presence) {
     }
     // RFC 6121 §3.1.3: subscription requests still unanswered are delivered at each login.
     v1::PendingSubscriptionsResponse pending;
-    if (roster_.pendingSubscriptions(user, &pending).ok()) {
+    if (roster_.pendingSubscriptions(user, &pending)) {
       for (const auto& s : pending.stanzas()) deliverToSender(sender, s);
     } else {
       countBackendError();
@@ -164,7 +164,7 @@ void RouterCore::broadcastAvailable(const Sender& sender, v1::Stanza presence) {
     fetch.set_user(sender.bare);
     fetch.set_limit(limits_.offlineFetchLimit);
     v1::FetchOfflineResponse offline;
-    if (roster_.fetchOffline(fetch, &offline).ok()) {
+    if (roster_.fetchOffline(fetch, &offline)) {
       for (const auto& m : offline.messages()) deliverToSession(sender, m.stanza(), m.id());
     } else {
       countBackendError();
@@ -181,7 +181,7 @@ void RouterCore::broadcastUnavailable(const std::string& sessionId, const jid::J
   v1::UserRequest request;
   request.set_user(user);
   v1::PresenceTargetsResponse targets;
-  if (!roster_.presenceTargets(request, &targets).ok()) {
+  if (!roster_.presenceTargets(request, &targets)) {
     countBackendError();
     targets.Clear();
   }
@@ -276,13 +276,12 @@ void RouterCore::outboundSubscription(const Sender& sender, v1::Stanza presence,
   request.set_type(presence.type());
   *request.mutable_stanza() = presence;
   v1::SubscriptionResponse response;
-  const grpc::Status status = roster_.processSubscription(request, &response);
-  if (!status.ok()) {
-    if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
-        status.error_code() == grpc::StatusCode::INTERNAL) {
+  const BackendStatus status = roster_.processSubscription(request, &response);
+  if (!status) {
+    if (status.error().kind != BackendError::Kind::kRefused) {
       countBackendError();
     }
-    bounce(&sender, presence, fromStatus(status));
+    bounce(&sender, presence, fromBackendError(status.error()));
     return;
   }
   applyEffects(response.effects(), sender.bare, &sender, 0);

@@ -8,16 +8,17 @@
 
 namespace xmpp::router {
 
-StanzaError fromStatus(const grpc::Status& status) {
-  switch (status.error_code()) {
-    case grpc::StatusCode::UNAVAILABLE:
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
+StanzaError fromBackendError(const BackendError& error) {
+  switch (error.kind) {
+    case BackendError::Kind::kUnavailable:
       // A backend that is down or slow: the sender may retry (RFC 6120 §8.3.2 'wait').
       return errors::temporarilyUnavailable();
-    default:
+    case BackendError::Kind::kRefused:
+      if (isDefinedCondition(error.condition)) return stanzaError(error.condition);
+      break;
+    case BackendError::Kind::kInternal:
       break;
   }
-  if (isDefinedCondition(status.error_message())) return stanzaError(status.error_message());
   return errors::internalServerError();
 }
 

@@ -3,12 +3,11 @@
 // reports to a client -- a routing rule, a roster service status, a directory error -- is first
 // turned into the shared StanzaError, then into a reply by makeErrorReply().
 
-#include <grpcpp/support/status.h>
-
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "ports.hpp"
 #include "xmpp/stanza/stanza_error.hpp"
 #include "xmpp/storage/store_error.hpp"
 #include "xmpp/v1/stanza.pb.h"
@@ -23,10 +22,9 @@ using stanza::stanzaError;
 using stanza::toString;
 namespace errors = stanza::errors;
 
-/// A roster/auth service status (the roster service puts the condition in the message):
-/// UNAVAILABLE and DEADLINE_EXCEEDED -> service-unavailable (wait); a defined condition in the
-/// message -> that condition; otherwise internal-server-error.
-StanzaError fromStatus(const grpc::Status& status);
+/// A backend service failure: unavailable -> service-unavailable (wait); refused -> its
+/// condition; otherwise internal-server-error.
+StanzaError fromBackendError(const BackendError& error);
 
 /// A session directory failure: kUnavailable -> service-unavailable (wait), else
 /// internal-server-error.

@@ -46,6 +46,9 @@ TEST(StanzaErrorsTest, AnOldErrorElementIsNotCopied) {
 }
 
 TEST(StanzaErrorsTest, StatusesAndStoreErrorsMapToConditions) {
+  // A gRPC status reaches the core as a BackendError (grpc_status.hpp), then a condition.
+  auto fromStatus = [](const grpc::Status& s) { return fromBackendError(fromGrpc(s).error()); };
+  EXPECT_TRUE(fromGrpc(grpc::Status::OK).has_value());
   EXPECT_EQ(fromStatus({grpc::StatusCode::UNAVAILABLE, "connect failed"}),
             (StanzaError{ErrorType::kWait, "service-unavailable", {}, {}, {}}));
   EXPECT_EQ(fromStatus({grpc::StatusCode::DEADLINE_EXCEEDED, ""}).type, ErrorType::kWait);

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "blocklist.hpp"
+#include "grpc_status.hpp"
 #include "in_memory_session_directory.hpp"
 #include "last_activity.hpp"
 #include "private_storage.hpp"
@@ -96,43 +97,43 @@ class TestRoster final : public RosterClient {
         logic_(rosters, offline, vcards, clock, config),
         service_(logic_, metrics_) {}
 
-  grpc::Status getRoster(const v1::GetRosterRequest& r, v1::GetRosterResponse* o) override {
-    return call([&] { return service_.GetRoster(nullptr, &r, o); });
+  BackendStatus getRoster(const v1::GetRosterRequest& r, v1::GetRosterResponse* o) override {
+    return call([&] { return fromGrpc(service_.GetRoster(nullptr, &r, o)); });
   }
-  grpc::Status setItem(const v1::SetItemRequest& r, v1::RosterEffects* o) override {
-    return call([&] { return service_.SetItem(nullptr, &r, o); });
+  BackendStatus setItem(const v1::SetItemRequest& r, v1::RosterEffects* o) override {
+    return call([&] { return fromGrpc(service_.SetItem(nullptr, &r, o)); });
   }
-  grpc::Status processSubscription(const v1::SubscriptionRequest& r,
-                                   v1::SubscriptionResponse* o) override {
-    return call([&] { return service_.ProcessSubscription(nullptr, &r, o); });
+  BackendStatus processSubscription(const v1::SubscriptionRequest& r,
+                                    v1::SubscriptionResponse* o) override {
+    return call([&] { return fromGrpc(service_.ProcessSubscription(nullptr, &r, o)); });
   }
-  grpc::Status presenceTargets(const v1::UserRequest& r, v1::PresenceTargetsResponse* o) override {
+  BackendStatus presenceTargets(const v1::UserRequest& r, v1::PresenceTargetsResponse* o) override {
     ++presenceTargetsCalls;
-    return call([&] { return service_.PresenceTargets(nullptr, &r, o); });
+    return call([&] { return fromGrpc(service_.PresenceTargets(nullptr, &r, o)); });
   }
-  grpc::Status pendingSubscriptions(const v1::UserRequest& r,
-                                    v1::PendingSubscriptionsResponse* o) override {
-    return call([&] { return service_.PendingSubscriptions(nullptr, &r, o); });
+  BackendStatus pendingSubscriptions(const v1::UserRequest& r,
+                                     v1::PendingSubscriptionsResponse* o) override {
+    return call([&] { return fromGrpc(service_.PendingSubscriptions(nullptr, &r, o)); });
   }
-  grpc::Status storeOffline(const v1::StoreOfflineRequest& r,
-                            v1::StoreOfflineResponse* o) override {
+  BackendStatus storeOffline(const v1::StoreOfflineRequest& r,
+                             v1::StoreOfflineResponse* o) override {
     ++storeOfflineCalls;
-    return call([&] { return service_.StoreOffline(nullptr, &r, o); });
+    return call([&] { return fromGrpc(service_.StoreOffline(nullptr, &r, o)); });
   }
-  grpc::Status fetchOffline(const v1::FetchOfflineRequest& r,
-                            v1::FetchOfflineResponse* o) override {
-    return call([&] { return service_.FetchOffline(nullptr, &r, o); });
+  BackendStatus fetchOffline(const v1::FetchOfflineRequest& r,
+                             v1::FetchOfflineResponse* o) override {
+    return call([&] { return fromGrpc(service_.FetchOffline(nullptr, &r, o)); });
   }
-  grpc::Status ackOffline(const v1::AckOfflineRequest& r) override {
+  BackendStatus ackOffline(const v1::AckOfflineRequest& r) override {
     v1::RosterEmpty empty;
-    return call([&] { return service_.AckOffline(nullptr, &r, &empty); });
+    return call([&] { return fromGrpc(service_.AckOffline(nullptr, &r, &empty)); });
   }
-  grpc::Status getVcard(const v1::VcardRequest& r, v1::VcardResponse* o) override {
-    return call([&] { return service_.GetVcard(nullptr, &r, o); });
+  BackendStatus getVcard(const v1::VcardRequest& r, v1::VcardResponse* o) override {
+    return call([&] { return fromGrpc(service_.GetVcard(nullptr, &r, o)); });
   }
-  grpc::Status setVcard(const v1::SetVcardRequest& r) override {
+  BackendStatus setVcard(const v1::SetVcardRequest& r) override {
     v1::RosterEmpty empty;
-    return call([&] { return service_.SetVcard(nullptr, &r, &empty); });
+    return call([&] { return fromGrpc(service_.SetVcard(nullptr, &r, &empty)); });
   }
 
   /// Sets a subscription state directly (test set-up without a handshake).
@@ -164,8 +165,8 @@ class TestRoster final : public RosterClient {
 
  private:
   template <class F>
-  grpc::Status call(F&& f) {
-    if (failing) return {grpc::StatusCode::UNAVAILABLE, "failed to connect to all addresses"};
+  BackendStatus call(F&& f) {
+    if (failing) return fromGrpc({grpc::StatusCode::UNAVAILABLE, "failed to connect"});
     return f();
   }
 
@@ -182,12 +183,12 @@ class TestPrivateStorage final : public PrivateStorageClient {
       : metrics_(registry_, "roster"),
         logic_(store, {.maxElementBytes = 4096, .maxElementsPerUser = 3}),
         service_(logic_, metrics_) {}
-  grpc::Status get(const v1::PrivateGetRequest& r, v1::PrivateGetResponse* o) override {
-    return service_.Get(nullptr, &r, o);
+  BackendStatus get(const v1::PrivateGetRequest& r, v1::PrivateGetResponse* o) override {
+    return fromGrpc(service_.Get(nullptr, &r, o));
   }
-  grpc::Status set(const v1::PrivateSetRequest& r) override {
+  BackendStatus set(const v1::PrivateSetRequest& r) override {
     v1::RosterEmpty e;
-    return service_.Set(nullptr, &r, &e);
+    return fromGrpc(service_.Set(nullptr, &r, &e));
   }
   storage::InMemoryPrivateStore store;
 
@@ -202,15 +203,15 @@ class TestPrivateStorage final : public PrivateStorageClient {
 class TestBlockList final : public BlockListClient {
  public:
   TestBlockList() : metrics_(registry_, "roster"), logic_(store, 5), service_(logic_, metrics_) {}
-  grpc::Status get(const v1::UserRequest& r, v1::BlockListResponse* o) override {
+  BackendStatus get(const v1::UserRequest& r, v1::BlockListResponse* o) override {
     ++gets;
-    return service_.Get(nullptr, &r, o);
+    return fromGrpc(service_.Get(nullptr, &r, o));
   }
-  grpc::Status block(const v1::BlockListChange& r, v1::BlockListResponse* o) override {
-    return service_.Block(nullptr, &r, o);
+  BackendStatus block(const v1::BlockListChange& r, v1::BlockListResponse* o) override {
+    return fromGrpc(service_.Block(nullptr, &r, o));
   }
-  grpc::Status unblock(const v1::BlockListChange& r, v1::BlockListResponse* o) override {
-    return service_.Unblock(nullptr, &r, o);
+  BackendStatus unblock(const v1::BlockListChange& r, v1::BlockListResponse* o) override {
+    return fromGrpc(service_.Unblock(nullptr, &r, o));
   }
   storage::InMemoryBlockListStore store;
   std::atomic<int> gets{0};
@@ -226,12 +227,12 @@ class TestBlockList final : public BlockListClient {
 class TestLastActivity final : public LastActivityClient {
  public:
   TestLastActivity() : metrics_(registry_, "roster"), service_(store, metrics_) {}
-  grpc::Status get(const v1::UserRequest& r, v1::LastActivityResponse* o) override {
-    return service_.Get(nullptr, &r, o);
+  BackendStatus get(const v1::UserRequest& r, v1::LastActivityResponse* o) override {
+    return fromGrpc(service_.Get(nullptr, &r, o));
   }
-  grpc::Status set(const v1::SetLastActivityRequest& r) override {
+  BackendStatus set(const v1::SetLastActivityRequest& r) override {
     v1::RosterEmpty e;
-    return service_.Set(nullptr, &r, &e);
+    return fromGrpc(service_.Set(nullptr, &r, &e));
   }
   storage::InMemoryLastActivityStore store;
 

@@ -148,14 +148,14 @@ TEST_F(SubscriptionTest, InvalidSubscriptionIsBouncedFromTheRosterServiceConditi
 // A roster service that always answers with a stanza to route back: the router must stop.
 class PingPongRoster final : public RosterClient {
  public:
-  grpc::Status getRoster(const v1::GetRosterRequest&, v1::GetRosterResponse*) override {
-    return grpc::Status::OK;
+  BackendStatus getRoster(const v1::GetRosterRequest&, v1::GetRosterResponse*) override {
+    return backendOk();
   }
-  grpc::Status setItem(const v1::SetItemRequest&, v1::RosterEffects*) override {
-    return grpc::Status::OK;
+  BackendStatus setItem(const v1::SetItemRequest&, v1::RosterEffects*) override {
+    return backendOk();
   }
-  grpc::Status processSubscription(const v1::SubscriptionRequest& r,
-                                   v1::SubscriptionResponse* o) override {
+  BackendStatus processSubscription(const v1::SubscriptionRequest& r,
+                                    v1::SubscriptionResponse* o) override {
     ++calls;
     v1::Stanza* back = o->mutable_effects()->add_route();
     back->set_kind(v1::STANZA_KIND_PRESENCE);
@@ -164,26 +164,26 @@ class PingPongRoster final : public RosterClient {
     back->set_type("subscribed");
     back->mutable_element()->set_name("presence");
     back->mutable_element()->set_ns("jabber:client");
-    return grpc::Status::OK;
+    return backendOk();
   }
-  grpc::Status presenceTargets(const v1::UserRequest&, v1::PresenceTargetsResponse*) override {
-    return grpc::Status::OK;
+  BackendStatus presenceTargets(const v1::UserRequest&, v1::PresenceTargetsResponse*) override {
+    return backendOk();
   }
-  grpc::Status pendingSubscriptions(const v1::UserRequest&,
-                                    v1::PendingSubscriptionsResponse*) override {
-    return grpc::Status::OK;
+  BackendStatus pendingSubscriptions(const v1::UserRequest&,
+                                     v1::PendingSubscriptionsResponse*) override {
+    return backendOk();
   }
-  grpc::Status storeOffline(const v1::StoreOfflineRequest&, v1::StoreOfflineResponse*) override {
-    return grpc::Status::OK;
+  BackendStatus storeOffline(const v1::StoreOfflineRequest&, v1::StoreOfflineResponse*) override {
+    return backendOk();
   }
-  grpc::Status fetchOffline(const v1::FetchOfflineRequest&, v1::FetchOfflineResponse*) override {
-    return grpc::Status::OK;
+  BackendStatus fetchOffline(const v1::FetchOfflineRequest&, v1::FetchOfflineResponse*) override {
+    return backendOk();
   }
-  grpc::Status ackOffline(const v1::AckOfflineRequest&) override { return grpc::Status::OK; }
-  grpc::Status getVcard(const v1::VcardRequest&, v1::VcardResponse*) override {
-    return grpc::Status::OK;
+  BackendStatus ackOffline(const v1::AckOfflineRequest&) override { return backendOk(); }
+  BackendStatus getVcard(const v1::VcardRequest&, v1::VcardResponse*) override {
+    return backendOk();
   }
-  grpc::Status setVcard(const v1::SetVcardRequest&) override { return grpc::Status::OK; }
+  BackendStatus setVcard(const v1::SetVcardRequest&) override { return backendOk(); }
   int calls = 0;
 };
 

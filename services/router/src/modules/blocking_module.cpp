@@ -98,7 +98,7 @@ class BlockingModule final : public Module {
     v1::UserRequest request;
     request.set_user(bare);
     v1::BlockListResponse response;
-    if (!backend_->get(request, &response).ok()) {
+    if (!backend_->get(request, &response)) {
       core_.countBackendError();
       return nullptr;
     }
@@ -143,9 +143,9 @@ class BlockingModule final : public Module {
     const List known = listOf(change.user());
     const std::vector<std::string> before = known ? *known : std::vector<std::string>{};
     v1::BlockListResponse after;
-    const grpc::Status status =
+    const BackendStatus status =
         block ? backend_->block(change, &after) : backend_->unblock(change, &after);
-    if (!status.ok()) return failure(fromStatus(status));
+    if (!status) return failure(fromBackendError(status.error()));
     remember(change.user(), {after.jids().begin(), after.jids().end()});
     push(request, block);
     if (block) {

@@ -76,8 +76,8 @@ class LastActivityModule final : public Module {
     v1::UserRequest user;
     user.set_user(contact);
     v1::LastActivityResponse last;
-    const grpc::Status status = backend_->get(user, &last);
-    if (!status.ok()) return failure(fromStatus(status));
+    const BackendStatus status = backend_->get(user, &last);
+    if (!status) return failure(fromBackendError(status.error()));
     if (!last.found()) return failure(stanzaError("item-not-found"));
     return resultWith(answer((nowMs() - last.logout_unix_ms()) / 1000, last.status()));
   }
@@ -87,7 +87,7 @@ class LastActivityModule final : public Module {
     v1::UserRequest request;
     request.set_user(contact);
     v1::PresenceTargetsResponse targets;
-    if (!roster_.presenceTargets(request, &targets).ok()) {
+    if (!roster_.presenceTargets(request, &targets)) {
       core_.countBackendError();
       return false;
     }
@@ -111,7 +111,7 @@ class LastActivityModule final : public Module {
     set.set_user(bare);
     set.set_status(status);
     set.set_logout_unix_ms(nowMs());
-    if (!backend_->set(set).ok()) core_.countBackendError();
+    if (!backend_->set(set)) core_.countBackendError();
   }
 
   RouterServices& core_;

@@ -31,8 +31,8 @@ class PrivateStorageModule final : public Module {
     get.set_user(request.account.bareStr());
     *get.mutable_query() = request.payload;
     v1::PrivateGetResponse response;
-    const grpc::Status status = storage_->get(get, &response);
-    if (!status.ok()) return failure(fromStatus(status));
+    const BackendStatus status = storage_->get(get, &response);
+    if (!status) return failure(fromBackendError(status.error()));
     return resultWith(std::move(*response.mutable_query()));
   }
 
@@ -41,8 +41,8 @@ class PrivateStorageModule final : public Module {
     v1::PrivateSetRequest set;
     set.set_user(request.account.bareStr());
     *set.mutable_query() = request.payload;
-    const grpc::Status status = storage_->set(set);
-    if (!status.ok()) return failure(fromStatus(status));
+    const BackendStatus status = storage_->set(set);
+    if (!status) return failure(fromBackendError(status.error()));
     return emptyResult();
   }
 

@@ -33,8 +33,8 @@ class RosterModule final : public Module {
       get.set_has_version(true);
     }
     v1::GetRosterResponse roster;
-    const grpc::Status status = roster_.getRoster(get, &roster);
-    if (!status.ok()) return failure(fromStatus(status));
+    const BackendStatus status = roster_.getRoster(get, &roster);
+    if (!status) return failure(fromBackendError(status.error()));
     markInterested(request.sender);
     // XEP-0237 / RFC 6121 §2.6.3: the client's version is current -> an empty result.
     if (roster.unchanged()) return emptyResult();
@@ -52,8 +52,8 @@ class RosterModule final : public Module {
     set.set_user(request.account.bareStr());
     *set.mutable_item() = toProto(query->items.front());
     v1::RosterEffects effects;
-    const grpc::Status status = roster_.setItem(set, &effects);
-    if (!status.ok()) return failure(fromStatus(status));
+    const BackendStatus status = roster_.setItem(set, &effects);
+    if (!status) return failure(fromBackendError(status.error()));
     // The pushes go out before the result, as in RFC 6121 §2.3.2's example.
     core_.applyRosterEffects(effects, request.account.bareStr(), &request.sender);
     return emptyResult();

@@ -37,8 +37,8 @@ class VcardModule final : public Module {
     v1::VcardRequest get;
     get.set_user(request.account.bareStr());
     v1::VcardResponse vcard;
-    const grpc::Status status = roster_.getVcard(get, &vcard);
-    if (!status.ok()) return failure(fromStatus(status));
+    const BackendStatus status = roster_.getVcard(get, &vcard);
+    if (!status) return failure(fromBackendError(status.error()));
     // XEP-0054 §3.1: no vCard -> an empty one (item-not-found is the other choice).
     if (!vcard.found()) return resultWith(emptyVcard());
     return resultWith(vcard.vcard());
@@ -48,8 +48,8 @@ class VcardModule final : public Module {
     v1::SetVcardRequest set;
     set.set_user(request.account.bareStr());
     *set.mutable_vcard() = request.payload;
-    const grpc::Status status = roster_.setVcard(set);
-    if (!status.ok()) return failure(fromStatus(status));
+    const BackendStatus status = roster_.setVcard(set);
+    if (!status) return failure(fromBackendError(status.error()));
     return emptyResult();
   }
 
