@@ -91,6 +91,15 @@ struct DeliveredMessage {
 
 enum class HookResult { kContinue, kStop };
 
+/// A message for a local account that no session takes (RFC 6121 §8.5.2.1.1: none
+/// available, or the gateway could not write it).
+struct UndeliverableMessage {
+  const Sender* sender;  // null for a message handed back by a gateway: nobody to answer
+  const v1::Stanza& message;
+  const jid::Jid& user;  // the recipient's bare JID
+  bool accountKnown;     // the directory has sessions for it: the account exists
+};
+
 /// Whether `from` may address `to` at all (bare JIDs): nullopt if so, else the error a
 /// message or iq is answered with. Presence between them is dropped either way.
 using InteractionFilter =
@@ -103,6 +112,13 @@ using SessionEndedHook =
 /// Takes every stanza addressed to a domain of its kind (RouterConfig::serviceDomains);
 /// `sender` is null for a stanza with no client to answer.
 using DomainService = std::function<void(const Sender* sender, v1::Stanza stanza)>;
+/// kStop: the hook took the message (stored it, or answered its sender). When none does,
+/// the sender gets service-unavailable.
+using UndeliverableMessageHook = std::function<HookResult(const UndeliverableMessage&)>;
+/// A session's available broadcast presence, after the core broadcast it.
+using AvailablePresenceHook = std::function<void(const Sender& sender, int priority)>;
+/// A gateway wrote stored messages to their recipient (the ids of `user`'s store).
+using StoredAckHook = std::function<void(const std::string& user, const std::vector<int64_t>& ids)>;
 /// A broadcast presence (no 'to') from a client, before the core broadcasts it.
 using BroadcastPresenceHook = std::function<void(const Sender& sender, const v1::Stanza& presence)>;
 
@@ -116,6 +132,18 @@ class RouterServices {
   virtual void deliver(const v1::Stanza& stanza, const SessionList& sessions) = 0;
   /// To the sender's own session.
   virtual void deliverToSender(const Sender& sender, const v1::Stanza& stanza) = 0;
+  /// The same for a stored message with its id in the sender's store: the gateway
+  /// acknowledges it once written (StoredAckHook).
+  virtual void deliverStoredToSender(const Sender& sender, const v1::Stanza& stanza,
+                                     int64_t storedId) = 0;
+  /// Answers `original` with an error, to `sender` (or, when null, whatever session holds
+  /// original.from). Never answers an error.
+  virtual void bounce(const Sender* sender, const v1::Stanza& original,
+                      const StanzaError& error) = 0;
+  /// True once per session (again after giveBackOfflineTurn): whether its stored messages
+  /// are still to be delivered.
+  virtual bool takeOfflineTurn(const std::string& sessionId) = 0;
+  virtual void giveBackOfflineTurn(const std::string& sessionId) = 0;
   /// Writes a session's record (same session id) back to the directory; false if it failed.
   virtual bool updateSession(const std::string& bareJid, const v1::SessionInfo& session) = 0;
   /// Carries out roster effects (pushes, presences); `origin` is answered if a route fails.
@@ -126,6 +154,8 @@ class RouterServices {
   virtual void closeSessionsOf(const std::string& bareJid, std::string_view condition,
                                std::string_view text) = 0;
   virtual void countBackendError() = 0;
+  /// A stanza dropped by a rule (counted in xmpp_router_dropped_total).
+  virtual void countDrop() = 0;
 };
 
 /// Everything modules registered; RouterCore reads it.
@@ -148,6 +178,9 @@ class ModuleRegistry {
   void addDeliveredMessageHook(int order, DeliveredMessageHook hook);
   void addSessionEndedHook(SessionEndedHook hook);
   void addBroadcastPresenceHook(BroadcastPresenceHook hook);
+  void addUndeliverableMessageHook(UndeliverableMessageHook hook);
+  void addAvailablePresenceHook(AvailablePresenceHook hook);
+  void addStoredAckHook(StoredAckHook hook);
   void addInteractionFilter(InteractionFilter filter);
   /// Serves the domains configured with service kind `kind` (one module per kind).
   void addDomainService(std::string kind, DomainService service);
@@ -163,6 +196,11 @@ class ModuleRegistry {
   void runDelivered(const DeliveredMessage& message) const;
   void runSessionEnded(const jid::Jid& fullJid, bool lastResource, bool wasAvailable) const;
   void runBroadcastPresence(const Sender& sender, const v1::Stanza& presence) const;
+  /// kStop as soon as one hook took the message.
+  HookResult runUndeliverable(const UndeliverableMessage& message) const;
+  void runAvailablePresence(const Sender& sender, int priority) const;
+  /// False when no hook takes acknowledgements.
+  bool runStoredAck(const std::string& user, const std::vector<int64_t>& ids) const;
   /// The first filter's verdict (nullopt: allowed, also when none is registered).
   std::optional<StanzaError> interactionRefused(const jid::Jid& from, const jid::Jid& to) const;
   bool hasInteractionFilters() const { return !filters_.empty(); }
@@ -187,6 +225,9 @@ class ModuleRegistry {
   std::vector<SessionEndedHook> sessionEnded_;
   std::vector<InteractionFilter> filters_;
   std::vector<BroadcastPresenceHook> presence_;
+  std::vector<UndeliverableMessageHook> undeliverable_;
+  std::vector<AvailablePresenceHook> available_;
+  std::vector<StoredAckHook> storedAck_;
   std::map<std::string, DomainService, std::less<>> domainServices_;
 };
 

@@ -103,6 +103,30 @@ const DomainService* ModuleRegistry::domainService(std::string_view kind) const 
   return it == domainServices_.end() ? nullptr : &it->second;
 }
 
+void ModuleRegistry::addUndeliverableMessageHook(UndeliverableMessageHook hook) {
+  undeliverable_.push_back(std::move(hook));
+}
+void ModuleRegistry::addAvailablePresenceHook(AvailablePresenceHook hook) {
+  available_.push_back(std::move(hook));
+}
+void ModuleRegistry::addStoredAckHook(StoredAckHook hook) { storedAck_.push_back(std::move(hook)); }
+
+HookResult ModuleRegistry::runUndeliverable(const UndeliverableMessage& message) const {
+  for (const auto& h : undeliverable_) {
+    if (h(message) == HookResult::kStop) return HookResult::kStop;
+  }
+  return HookResult::kContinue;
+}
+
+void ModuleRegistry::runAvailablePresence(const Sender& sender, int priority) const {
+  for (const auto& h : available_) h(sender, priority);
+}
+
+bool ModuleRegistry::runStoredAck(const std::string& user, const std::vector<int64_t>& ids) const {
+  for (const auto& h : storedAck_) h(user, ids);
+  return !storedAck_.empty();
+}
+
 void ModuleRegistry::addBroadcastPresenceHook(BroadcastPresenceHook hook) {
   presence_.push_back(std::move(hook));
 }

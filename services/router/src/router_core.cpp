@@ -219,10 +219,8 @@ void RouterCore::onStanza(const std::string& sessionId, v1::Stanza stanza) {
 void RouterCore::onUndeliverable(const v1::Undeliverable& undeliverable) {
   for (const auto& s : undeliverable.stanzas()) {
     guarded(backendErrors_, [&] {
-      // Only messages have an offline path; an offline message that came back is still stored
-      // (only acked ones are deleted), so storing it again would duplicate it.
-      if (s.kind() != v1::STANZA_KIND_MESSAGE || s.type() == "error" ||
-          isFromOfflineStorage(s, config_.domain)) {
+      // Only messages have an offline path.
+      if (s.kind() != v1::STANZA_KIND_MESSAGE || s.type() == "error") {
         countDrop();
         return;
       }
@@ -231,17 +229,15 @@ void RouterCore::onUndeliverable(const v1::Undeliverable& undeliverable) {
         countDrop();
         return;
       }
-      storeOffline(nullptr, s, to->bare(), false);
+      this->undeliverable(nullptr, s, to->bare(), false);
     });
   }
 }
 
 void RouterCore::onOfflineAck(const v1::OfflineAck& ack) {
   guarded(backendErrors_, [&] {
-    v1::AckOfflineRequest request;
-    request.set_user(ack.user());
-    *request.mutable_ids() = ack.ids();
-    if (!roster_.ackOffline(request)) countBackendError();
+    const std::vector<int64_t> ids(ack.ids().begin(), ack.ids().end());
+    if (!registry_.runStoredAck(ack.user(), ids)) countDrop();
   });
 }
 

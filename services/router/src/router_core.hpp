@@ -33,7 +33,6 @@ struct RouterLimits {
   std::size_t maxDirectedSessions = 100'000;   // sessions with remembered directed presence
   std::size_t maxTrackedSessions = 1'000'000;  // sessions in the local session table
   int maxEffectDepth = 4;                      // subscription stanzas routed as a cascade
-  std::uint32_t offlineFetchLimit = 0;         // per login; 0: the roster service's own limit
 };
 
 /// Counters since start (a snapshot); for metrics.
@@ -91,8 +90,9 @@ class RouterCore final : private RouterServices {
   // `sender` is null when there is no client to answer (a re-routed undeliverable).
   void routeToBareJid(const Sender* sender, v1::Stanza message, const jid::Jid& to,
                       const SessionMap& sessions);
-  void storeOffline(const Sender* sender, v1::Stanza message, const jid::Jid& user,
-                    bool accountKnown);
+  // No session takes it: the modules' undeliverable hooks (offline storage), else an error.
+  void undeliverable(const Sender* sender, const v1::Stanza& message, const jid::Jid& user,
+                     bool accountKnown);
 
   // ---- presence (router_presence.cpp) ----
   void handlePresence(const Sender& sender, v1::Stanza presence);
@@ -138,7 +138,17 @@ class RouterCore final : private RouterServices {
   void deliverToSender(const Sender& sender, const v1::Stanza& stanza) override {
     deliverToSession(sender, stanza, 0);
   }
+  void deliverStoredToSender(const Sender& sender, const v1::Stanza& stanza,
+                             std::int64_t storedId) override {
+    deliverToSession(sender, stanza, storedId);
+  }
   void deliverToSession(const Sender& sender, const v1::Stanza& stanza, std::int64_t offlineId);
+  bool takeOfflineTurn(const std::string& sessionId) override {
+    return sessions_.takeOfflineTurn(sessionId);
+  }
+  void giveBackOfflineTurn(const std::string& sessionId) override {
+    sessions_.giveBackOfflineTurn(sessionId);
+  }
   bool updateSession(const std::string& bareJid, const v1::SessionInfo& session) override;
   void closeSessionsOf(const std::string& bareJid, std::string_view condition,
                        std::string_view text) override;
@@ -148,7 +158,7 @@ class RouterCore final : private RouterServices {
   }
   // Sends the error reply to `original` to its sender (a client session, or, when `sender` is
   // null, whatever session holds original.from). Never answers an error.
-  void bounce(const Sender* sender, const v1::Stanza& original, const StanzaError& error);
+  void bounce(const Sender* sender, const v1::Stanza& original, const StanzaError& error) override;
   // A stanza to a full JID, if a session holds it; false otherwise.
   bool deliverToFullJid(const v1::Stanza& stanza, const jid::Jid& to);
   std::optional<SessionMap> sessionsOf(const std::string& bareJid) override;
@@ -156,7 +166,7 @@ class RouterCore final : private RouterServices {
   Expected<bool, StanzaError> accountExists(const jid::Jid& jid) override;
   std::string nextPushId();
   void countBackendError() override { backendErrors_.fetch_add(1, std::memory_order_relaxed); }
-  void countDrop() { dropped_.fetch_add(1, std::memory_order_relaxed); }
+  void countDrop() override { dropped_.fetch_add(1, std::memory_order_relaxed); }
 
   SessionDirectory& directory_;
   RosterClient& roster_;

@@ -1,5 +1,6 @@
 // Message routing (RFC 6120 §10, RFC 6121 §8.5): full JID -> that session; bare JID -> the
-// highest-priority available resources; nobody -> offline storage or an error.
+// highest-priority available resources; nobody -> the undeliverable hooks (offline storage)
+// or an error.
 
 #include <utility>
 
@@ -73,45 +74,16 @@ void RouterCore::routeToBareJid(const Sender* sender, v1::Stanza message, const 
     countDrop();  // RFC 6121 §8.5.2.1.1: headlines are not stored
     return;
   }
-  // A bare JID with sessions in the directory is an account; otherwise ask the auth service.
-  storeOffline(sender, std::move(message), to.bare(), !sessions.empty());
+  // A bare JID with sessions in the directory is an account.
+  undeliverable(sender, message, to.bare(), !sessions.empty());
 }
 
-void RouterCore::storeOffline(const Sender* sender, v1::Stanza message, const jid::Jid& user,
-                              bool accountKnown) {
-  if (!accountKnown) {
-    auto exists = accountExists(user);
-    if (!exists) {
-      bounce(sender, message, exists.error());
-      return;
-    }
-    if (!*exists) {
-      // RFC 6121 §8.5.1: no such user -> service-unavailable (nothing more is revealed).
-      bounce(sender, message, errors::serviceUnavailable());
-      return;
-    }
-  }
-  v1::StoreOfflineRequest request;
-  request.set_user(user.bareStr());
-  *request.mutable_stanza() = message;
-  v1::StoreOfflineResponse response;
-  const BackendStatus status = roster_.storeOffline(request, &response);
-  if (!status) {
-    countBackendError();
-    bounce(sender, message, fromBackendError(status.error()));
+void RouterCore::undeliverable(const Sender* sender, const v1::Stanza& message,
+                               const jid::Jid& user, bool accountKnown) {
+  if (registry_.runUndeliverable({sender, message, user, accountKnown}) == HookResult::kStop) {
     return;
   }
-  switch (response.status()) {
-    case v1::StoreOfflineResponse::STATUS_STORED:
-      return;
-    case v1::StoreOfflineResponse::STATUS_QUOTA_FULL:
-    case v1::StoreOfflineResponse::STATUS_REFUSED:
-      bounce(sender, message, errors::serviceUnavailable());
-      return;
-    default:
-      countDrop();  // DISCARDED: chat states, no-store hints, ...
-      return;
-  }
+  bounce(sender, message, errors::serviceUnavailable());  // RFC 6121 §8.5.2.1.1
 }
 
 }  // namespace xmpp::router

@@ -158,19 +158,7 @@ void RouterCore::broadcastAvailable(const Sender& sender, v1::Stanza presence) {
     }
     if (!complete) sessions_.endPresence(sender.sessionId);
   }
-  // XEP-0160: offline messages go to the first available presence with non-negative priority.
-  if (priority >= 0 && sessions_.takeOfflineTurn(sender.sessionId)) {
-    v1::FetchOfflineRequest fetch;
-    fetch.set_user(sender.bare);
-    fetch.set_limit(limits_.offlineFetchLimit);
-    v1::FetchOfflineResponse offline;
-    if (roster_.fetchOffline(fetch, &offline)) {
-      for (const auto& m : offline.messages()) deliverToSession(sender, m.stanza(), m.id());
-    } else {
-      countBackendError();
-      sessions_.giveBackOfflineTurn(sender.sessionId);
-    }
-  }
+  registry_.runAvailablePresence(sender, priority);
 }
 
 void RouterCore::broadcastUnavailable(const std::string& sessionId, const jid::Jid& from,

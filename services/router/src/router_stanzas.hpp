@@ -37,8 +37,4 @@ v1::RosterItem toProto(const stanza::RosterItem& item);
 /// a number.
 int presencePriority(const v1::Stanza& presence);
 
-/// True when the message carries the XEP-0203 <delay/> the roster service adds to offline
-/// messages (from = our domain): it is still stored, so it must not be stored again.
-bool isFromOfflineStorage(const v1::Stanza& message, std::string_view domain);
-
 }  // namespace xmpp::router

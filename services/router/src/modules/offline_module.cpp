@@ -1,26 +1,109 @@
-// Offline storage (XEP-0160 behaviour, XEP-0203 stamps). The store-and-forward path itself is
-// still the core's (RouterCore::storeOffline, fetched at initial presence); this room owns
-// what the server advertises for it.
+// Offline storage (XEP-0160 behaviour, XEP-0203 stamps) over the roster service's store: a
+// message for an account with no session to take it is stored (or its sender told why not);
+// stored messages go to the account's first available presence with non-negative priority,
+// and are deleted once the gateway wrote them (its acknowledgement).
 
 #include "module.hpp"
+#include "xmpp/stanza/element.hpp"
+#include "xmpp/stanza/payloads.hpp"
 #include "xmpp/xml/namespaces.hpp"
 
 namespace xmpp::router {
 namespace {
 
+// A stored message carries our <delay from='domain'/> once fetched: handed back by a gateway,
+// it is still stored (only acknowledged ones are deleted), so storing it again would copy it.
+bool isFromOfflineStorage(const v1::Stanza& message, std::string_view domain) {
+  for (const auto& c : message.element().children()) {
+    if (c.has_element() && c.element().name() == stanza::Delay::kName &&
+        c.element().ns() == stanza::Delay::kNamespace &&
+        stanza::attribute(c.element(), "from") == domain) {
+      return true;
+    }
+  }
+  return false;
+}
+
 class OfflineModule final : public Module {
  public:
+  explicit OfflineModule(const ModuleDeps& deps) : core_(deps.core), roster_(deps.roster) {}
+
   std::string_view name() const override { return "offline"; }
+
   void registerWith(ModuleRegistry& r) override {
     r.addServerFeature(std::string(ns::kDelay));
     r.addServerFeature("msgoffline");
+    r.addUndeliverableMessageHook([this](const UndeliverableMessage& m) { return store(m); });
+    r.addAvailablePresenceHook(
+        [this](const Sender& sender, int priority) { flush(sender, priority); });
+    r.addStoredAckHook([this](const std::string& user, const std::vector<int64_t>& ids) {
+      v1::AckOfflineRequest request;
+      request.set_user(user);
+      for (int64_t id : ids) request.add_ids(id);
+      if (!roster_.ackOffline(request)) core_.countBackendError();
+    });
   }
+
+ private:
+  HookResult store(const UndeliverableMessage& m) {
+    if (m.sender == nullptr && isFromOfflineStorage(m.message, core_.config().domain)) {
+      core_.countDrop();  // still stored
+      return HookResult::kStop;
+    }
+    if (!m.accountKnown) {
+      auto exists = core_.accountExists(m.user);
+      if (!exists) {
+        core_.bounce(m.sender, m.message, exists.error());
+        return HookResult::kStop;
+      }
+      // RFC 6121 §8.5.1: no such user -> service-unavailable (nothing more is revealed).
+      if (!*exists) return HookResult::kContinue;
+    }
+    v1::StoreOfflineRequest request;
+    request.set_user(m.user.bareStr());
+    *request.mutable_stanza() = m.message;
+    v1::StoreOfflineResponse response;
+    const BackendStatus status = roster_.storeOffline(request, &response);
+    if (!status) {
+      core_.countBackendError();
+      core_.bounce(m.sender, m.message, fromBackendError(status.error()));
+      return HookResult::kStop;
+    }
+    switch (response.status()) {
+      case v1::StoreOfflineResponse::STATUS_STORED:
+        return HookResult::kStop;
+      case v1::StoreOfflineResponse::STATUS_QUOTA_FULL:
+      case v1::StoreOfflineResponse::STATUS_REFUSED:
+        return HookResult::kContinue;  // service-unavailable
+      default:
+        core_.countDrop();  // DISCARDED: chat states, no-store hints, ...
+        return HookResult::kStop;
+    }
+  }
+
+  // XEP-0160: to the first available presence with non-negative priority, once per session.
+  void flush(const Sender& sender, int priority) {
+    if (priority < 0 || !core_.takeOfflineTurn(sender.sessionId)) return;
+    v1::FetchOfflineRequest fetch;
+    fetch.set_user(sender.bare);
+    v1::FetchOfflineResponse offline;
+    if (!roster_.fetchOffline(fetch, &offline)) {
+      core_.countBackendError();
+      core_.giveBackOfflineTurn(sender.sessionId);  // the next available presence tries again
+      return;
+    }
+    for (const auto& m : offline.messages())
+      core_.deliverStoredToSender(sender, m.stanza(), m.id());
+  }
+
+  RouterServices& core_;
+  RosterClient& roster_;
 };
 
 }  // namespace
 
-std::unique_ptr<Module> makeOfflineModule(const ModuleDeps&) {
-  return std::make_unique<OfflineModule>();
+std::unique_ptr<Module> makeOfflineModule(const ModuleDeps& deps) {
+  return std::make_unique<OfflineModule>(deps);
 }
 
 }  // namespace xmpp::router
