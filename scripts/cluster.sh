@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole cluster on this machine, no Docker: PostgreSQL and Redis as local processes
-# (data under the data folder), auth, roster, router and N gateways, a demo account.
+# (data under the data folder), auth, userdata, router and N gateways, a demo account.
 #
 #   scripts/cluster.sh run     [options]   install + build what is missing, start, wait for Ctrl-C
 #   scripts/cluster.sh start   [options]   the same, detached: returns once everything is ready
@@ -13,12 +13,12 @@
 #   --c2s-port P       XMPP_C2S_PORT     default 5222: gateway i listens on P+10i (STARTTLS)
 #                                        and P+10i+1 (direct TLS)
 #   --port-base B      XMPP_PORT_BASE    default 15400: PostgreSQL B, Redis B+1, auth B+2,
-#                                        roster B+3, router B+4, ops endpoints B+10...
+#                                        userdata B+3, router B+4, ops endpoints B+10...
 #   --domain D         XMPP_DOMAIN       default localhost
 #   --build-dir DIR    XMPP_BUILD_DIR    default ./build/default
 #   --no-build         XMPP_NO_BUILD=1   use the binaries as they are
 #   --demo-password S  XMPP_DEMO_PASSWORD default demo-password (account "demo")
-# Extra service flags: XMPP_GATEWAY_ARGS, XMPP_ROUTER_ARGS, XMPP_AUTH_ARGS, XMPP_ROSTER_ARGS.
+# Extra service flags: XMPP_GATEWAY_ARGS, XMPP_ROUTER_ARGS, XMPP_AUTH_ARGS, XMPP_USERDATA_ARGS.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -47,7 +47,7 @@ while [ $# -gt 0 ]; do
 done
 mkdir -p "$DATA"
 DATA=$(cd "$DATA" && pwd)
-PG_PORT=$BASE; REDIS_PORT=$((BASE + 1)); AUTH_PORT=$((BASE + 2)); ROSTER_PORT=$((BASE + 3))
+PG_PORT=$BASE; REDIS_PORT=$((BASE + 1)); AUTH_PORT=$((BASE + 2)); USERDATA_PORT=$((BASE + 3))
 ROUTER_PORT=$((BASE + 4)); OPS=$((BASE + 10))
 DB_URL="host=127.0.0.1 port=$PG_PORT user=xmpp dbname=xmpp connect_timeout=2"
 
@@ -76,12 +76,12 @@ spawn() {  # name binary args...
 }
 
 stop_all() {
-  for f in "$DATA"/gateway-*.pid "$DATA/router.pid" "$DATA/roster.pid" "$DATA/auth.pid"; do
+  for f in "$DATA"/gateway-*.pid "$DATA/router.pid" "$DATA/userdata.pid" "$DATA/auth.pid"; do
     [ -f "$f" ] || continue
     pid=$(cat "$f")
     kill -TERM "$pid" 2>/dev/null || true
   done
-  for f in "$DATA"/gateway-*.pid "$DATA/router.pid" "$DATA/roster.pid" "$DATA/auth.pid"; do
+  for f in "$DATA"/gateway-*.pid "$DATA/router.pid" "$DATA/userdata.pid" "$DATA/auth.pid"; do
     [ -f "$f" ] || continue
     pid=$(cat "$f")
     for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -102,9 +102,9 @@ start_all() {
     if [ ! -f "$BUILD/build.ninja" ]; then
       cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
     fi
-    cmake --build "$BUILD" --target xmpp-auth xmpp-roster xmpp-router xmpp-gateway xmppctl
+    cmake --build "$BUILD" --target xmpp-auth xmpp-userdata xmpp-router xmpp-gateway xmppctl
   fi
-  for b in auth/xmpp-auth roster/xmpp-roster router/xmpp-router gateway/xmpp-gateway auth/xmppctl; do
+  for b in auth/xmpp-auth userdata/xmpp-userdata router/xmpp-router gateway/xmpp-gateway auth/xmppctl; do
     [ -x "$BUILD/services/$b" ] || { echo "cluster: $BUILD/services/$b missing (build first)" >&2; exit 1; }
   done
 
@@ -126,19 +126,19 @@ start_all() {
 
   common=(--xmpp.domain="$DOMAIN")
   # shellcheck disable=SC2086
-  spawn roster "$BUILD/services/roster/xmpp-roster" "${common[@]}" --db.url="$DB_URL" \
-    --roster.listen="127.0.0.1:$ROSTER_PORT" --ops.port=$((OPS + 1)) ${XMPP_ROSTER_ARGS:-}
+  spawn userdata "$BUILD/services/userdata/xmpp-userdata" "${common[@]}" --db.url="$DB_URL" \
+    --userdata.listen="127.0.0.1:$USERDATA_PORT" --ops.port=$((OPS + 1)) ${XMPP_USERDATA_ARGS:-}
   # shellcheck disable=SC2086
   spawn auth "$BUILD/services/auth/xmpp-auth" "${common[@]}" --db.url="$DB_URL" \
     --auth.listen="127.0.0.1:$AUTH_PORT" --ops.port=$((OPS + 0)) \
-    --auth.token_key_file="$DATA/token_key" --roster.address="127.0.0.1:$ROSTER_PORT" \
+    --auth.token_key_file="$DATA/token_key" --userdata.address="127.0.0.1:$USERDATA_PORT" \
     ${XMPP_AUTH_ARGS:-}
   # shellcheck disable=SC2086
   spawn router "$BUILD/services/router/xmpp-router" "${common[@]}" \
-    --redis.address="127.0.0.1:$REDIS_PORT" --roster.address="127.0.0.1:$ROSTER_PORT" \
+    --redis.address="127.0.0.1:$REDIS_PORT" --userdata.address="127.0.0.1:$USERDATA_PORT" \
     --auth.address="127.0.0.1:$AUTH_PORT" --router.listen="127.0.0.1:$ROUTER_PORT" \
     --ops.port=$((OPS + 2)) ${XMPP_ROUTER_ARGS:-}
-  wait_for_line "$DATA/roster.log" "listening" 60 "$DATA/roster.pid"
+  wait_for_line "$DATA/userdata.log" "listening" 60 "$DATA/userdata.pid"
   wait_for_line "$DATA/auth.log" "listening" 60 "$DATA/auth.pid"
   wait_for_line "$DATA/router.log" "listening" 60 "$DATA/router.pid"
   for i in $(seq 0 $((GATEWAYS - 1))); do

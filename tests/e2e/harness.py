@@ -116,7 +116,7 @@ if sys.stdin.readline().strip() != "done":
 
 
 class Cluster:
-    """PostgreSQL, Redis, auth, roster, router and `gateways` gateways.
+    """PostgreSQL, Redis, auth, userdata, router and `gateways` gateways.
 
     A failed start is retried once with fresh ports and a fresh data folder (a port taken by
     something outside the reservation scheme); a failed start leaves no process behind."""
@@ -195,8 +195,8 @@ class Cluster:
         return self.c2s_base + 10 * gateway + 1
 
     def ops_port(self, service):
-        """service: 'auth', 'roster', 'router' or gateway index."""
-        offsets = {"auth": 0, "roster": 1, "router": 2}
+        """service: 'auth', 'userdata', 'router' or gateway index."""
+        offsets = {"auth": 0, "userdata": 1, "router": 2}
         return self.port_base + 10 + (offsets[service] if service in offsets else 3 + service)
 
     def adduser(self, name, password):

@@ -48,7 +48,7 @@ class ObservabilityTest(unittest.TestCase):
             cls.cluster.adduser(n, n + "-pw")
         cls.targets = {
             "auth": [cls.cluster.ops_port("auth")],
-            "roster": [cls.cluster.ops_port("roster")],
+            "userdata": [cls.cluster.ops_port("userdata")],
             "router": [cls.cluster.ops_port("router")],
             "gateway": [cls.cluster.ops_port(0), cls.cluster.ops_port(1)],
         }

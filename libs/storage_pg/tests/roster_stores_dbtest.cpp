@@ -1,5 +1,5 @@
 // PgRosterStore against a real PostgreSQL (label: db): items, versions, concurrency. The
-// contract is the one of the in-memory fakes (services/roster/tests/in_memory_stores_test.cpp),
+// contract is the one of the in-memory fakes (services/userdata/tests/in_memory_stores_test.cpp),
 // except that roster versions come from a global sequence: strictly increasing per user, never
 // reused, not contiguous.
 

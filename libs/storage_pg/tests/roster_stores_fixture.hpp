@@ -1,7 +1,7 @@
 #pragma once
 // Shared set-up of the roster stores' db tests: PgRosterStore, PgOfflineStore and PgVcardStore
 // against a real PostgreSQL started for the test suite (label: db). The contract is the one of the
-// in-memory fakes (services/roster/tests/in_memory_stores_test.cpp), except that roster versions
+// in-memory fakes (services/userdata/tests/in_memory_stores_test.cpp), except that roster versions
 // come from a global sequence: strictly increasing per user, never reused, not contiguous.
 
 #include <algorithm>

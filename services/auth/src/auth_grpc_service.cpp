@@ -161,7 +161,7 @@ grpc::Status AuthGrpcService::DeleteAccount(grpc::ServerContext*,
     auto exists = logic_.userExists(req->username());
     if (!exists) return toStatus(exists.error());
     if (!*exists) return toStatus(AccountError::kNotFound);
-    // User data first: if the roster service is down nothing is deleted and the caller
+    // User data first: if the userdata service is down nothing is deleted and the caller
     // retries; deleting the data of an existing account twice is harmless.
     if (options_.deleteUserData) {
       grpc::Status s = options_.deleteUserData(req->username());

@@ -17,7 +17,7 @@ struct AuthServiceOptions {
   bool registration = false;  // XEP-0077 in-band registration for clients
   /// Tombstones and per-address limits for in-band registration; null: none.
   RegistrationPolicy* registrationPolicy = nullptr;
-  /// Removes the user's roster data (roster service) before the account goes.
+  /// Removes the user's roster data (userdata service) before the account goes.
   std::function<grpc::Status(const std::string& username)> deleteUserData;
   /// A finished login: mechanism ("PLAIN", "SCRAM", "legacy-digest", ...) and result
   /// ("success" or the failure condition). For metrics; never given credentials.

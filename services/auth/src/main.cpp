@@ -74,12 +74,12 @@ int main(int argc, char** argv) try {
        .perAddress = static_cast<int>(cfg.getInt("auth.registrations_per_address", 5)),
        .window = std::chrono::seconds(cfg.getInt("auth.registration_window_s", 3600))});
 
-  // Account deletion removes the user's data in the roster service first.
+  // Account deletion removes the user's data in the userdata service first.
   std::unique_ptr<v1::Roster::Stub> roster;
-  if (const std::string address = cfg.getString("roster.address", ""); !address.empty()) {
+  if (const std::string address = cfg.getString("userdata.address", ""); !address.empty()) {
     roster = v1::Roster::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
   } else {
-    runtime::logWarn("roster.address not set: account deletion leaves roster data behind");
+    runtime::logWarn("userdata.address not set: account deletion leaves roster data behind");
   }
   const std::string domain = cfg.getString("xmpp.domain", "localhost");
   auth::AuthServiceOptions options;

@@ -10,7 +10,7 @@
 namespace xmpp::router {
 
 /// UNAVAILABLE and DEADLINE_EXCEEDED -> kUnavailable; a defined RFC 6120 condition in the
-/// message (how the roster service refuses) -> kRefused; anything else -> kInternal.
+/// message (how the userdata service refuses) -> kRefused; anything else -> kInternal.
 inline BackendStatus fromGrpc(const grpc::Status& status) {
   if (status.ok()) return backendOk();
   switch (status.error_code()) {

@@ -61,7 +61,7 @@ int main(int argc, char** argv) try {
   router::RedisSessionDirectory directory(redis);
 
   router::GrpcRosterClient roster(grpc::CreateChannel(
-      cfg.getString("roster.address", "127.0.0.1:50052"), grpc::InsecureChannelCredentials()));
+      cfg.getString("userdata.address", "127.0.0.1:50052"), grpc::InsecureChannelCredentials()));
   router::GrpcAccountDirectory accounts(grpc::CreateChannel(
       cfg.getString("auth.address", "127.0.0.1:50051"), grpc::InsecureChannelCredentials()));
 
@@ -95,13 +95,13 @@ int main(int argc, char** argv) try {
   const bool useCache = cfg.getBool("router.session_cache", true);
   router::SessionDirectory& sessions =
       useCache ? static_cast<router::SessionDirectory&>(cached) : directory;
-  // Private storage lives in the roster service, on the same channel.
+  // Private storage lives in the userdata service, on the same channel.
   router::GrpcPrivateStorageClient privateStorage(grpc::CreateChannel(
-      cfg.getString("roster.address", "127.0.0.1:50052"), grpc::InsecureChannelCredentials()));
+      cfg.getString("userdata.address", "127.0.0.1:50052"), grpc::InsecureChannelCredentials()));
   router::GrpcBlockListClient blockList(grpc::CreateChannel(
-      cfg.getString("roster.address", "127.0.0.1:50052"), grpc::InsecureChannelCredentials()));
+      cfg.getString("userdata.address", "127.0.0.1:50052"), grpc::InsecureChannelCredentials()));
   router::GrpcLastActivityClient lastActivity(grpc::CreateChannel(
-      cfg.getString("roster.address", "127.0.0.1:50052"), grpc::InsecureChannelCredentials()));
+      cfg.getString("userdata.address", "127.0.0.1:50052"), grpc::InsecureChannelCredentials()));
   router::RouterCore core(
       sessions, roster, accounts, hub, rc, {},
       {.privateStorage = &privateStorage, .blockList = &blockList, .lastActivity = &lastActivity});

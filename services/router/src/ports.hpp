@@ -59,7 +59,7 @@ class SessionDirectory {
                                                      const std::string& sessionId) = 0;
 };
 
-/// The roster service (blocking calls).
+/// The userdata service (blocking calls).
 class RosterClient {
  public:
   virtual ~RosterClient() = default;
@@ -77,7 +77,7 @@ class RosterClient {
   virtual BackendStatus setVcard(const v1::SetVcardRequest&) = 0;
 };
 
-/// XEP-0049 private XML storage (the roster service's PrivateStorage, blocking calls).
+/// XEP-0049 private XML storage (the userdata service's PrivateStorage, blocking calls).
 class PrivateStorageClient {
  public:
   virtual ~PrivateStorageClient() = default;
@@ -85,7 +85,7 @@ class PrivateStorageClient {
   virtual BackendStatus set(const v1::PrivateSetRequest&) = 0;
 };
 
-/// XEP-0191 block lists (the roster service's BlockList, blocking calls).
+/// XEP-0191 block lists (the userdata service's BlockList, blocking calls).
 class BlockListClient {
  public:
   virtual ~BlockListClient() = default;
@@ -94,7 +94,7 @@ class BlockListClient {
   virtual BackendStatus unblock(const v1::BlockListChange&, v1::BlockListResponse*) = 0;
 };
 
-/// XEP-0012 last activity records (the roster service's LastActivity, blocking calls).
+/// XEP-0012 last activity records (the userdata service's LastActivity, blocking calls).
 class LastActivityClient {
  public:
   virtual ~LastActivityClient() = default;

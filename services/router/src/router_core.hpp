@@ -2,7 +2,7 @@
 // RouterCore: the router's routing logic (RFC 6120 §8 and §10, RFC 6121 §4 and §8) as plain
 // C++ over the ports (ports.hpp). It decides where each client stanza goes, dispatches what
 // the server handles itself to the modules (module.hpp, modules/), runs presence broadcasts,
-// probes and subscriptions (the roster service decides, the router carries out the effects),
+// probes and subscriptions (the userdata service decides, the router carries out the effects),
 // and turns every failure into one stanza error reply. It knows no XEP.
 //
 // Threading: every entry point may block on the ports and is called from the router's worker

@@ -1,4 +1,4 @@
-// Carrying out what the roster service decided (RosterEffects, SubscriptionResponse): roster
+// Carrying out what the userdata service decided (RosterEffects, SubscriptionResponse): roster
 // pushes, subscription stanzas routed to local contacts (processed there as inbound), and
 // presence sent because a subscription was granted or cancelled.
 
@@ -81,7 +81,7 @@ void RouterCore::routeSubscription(const v1::Stanza& stanza, const Sender* origi
   }
   if (!response.deliver().empty()) {
     // Inbound subscription stanzas go to all available resources (RFC 6121 §3.1.3); none
-    // available: the roster service keeps a 'subscribe' pending for the next login.
+    // available: the userdata service keeps a 'subscribe' pending for the next login.
     if (auto sessions = sessionsOf(user)) {
       const SessionList targets = availableSessions(*sessions);
       for (const auto& d : response.deliver()) deliver(d, targets);

@@ -259,7 +259,7 @@ void RouterCore::outboundSubscription(const Sender& sender, v1::Stanza presence,
                                       const jid::Jid& to) {
   v1::SubscriptionRequest request;
   request.set_user(sender.bare);
-  request.set_contact(to.str());  // the roster service reduces it to the bare JID
+  request.set_contact(to.str());  // the userdata service reduces it to the bare JID
   request.set_direction(v1::SubscriptionRequest::DIRECTION_OUTBOUND);
   request.set_type(presence.type());
   *request.mutable_stanza() = presence;

@@ -1,6 +1,6 @@
 #pragma once
 // Stanza error replies (RFC 6120 §8.3), built in exactly one place. Every failure the router
-// reports to a client -- a routing rule, a roster service status, a directory error -- is first
+// reports to a client -- a routing rule, a userdata service status, a directory error -- is first
 // turned into the shared StanzaError, then into a reply by makeErrorReply().
 
 #include <optional>

@@ -219,7 +219,7 @@ TEST_F(IqTest, RosterSetPushesToInterestedSessionsAndAnswers) {
        "<item jid='carol@example.com' subscription='remove'/></query></iq>");
   EXPECT_THAT(received(other), ElementsAre(HasSubstr("subscription=\"remove\"")));
 
-  // Two items, a bad JID, one's own JID: errors from the roster service's conditions.
+  // Two items, a bad JID, one's own JID: errors from the userdata service's conditions.
   EXPECT_THAT(ask("<iq type='set' id='s3'><query xmlns='jabber:iq:roster'>"
                   "<item jid='a@example.com'/><item jid='b@example.com'/></query></iq>"),
               HasSubstr("<bad-request"));

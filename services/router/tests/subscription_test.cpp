@@ -145,7 +145,7 @@ TEST_F(SubscriptionTest, InvalidSubscriptionIsBouncedFromTheRosterServiceConditi
   EXPECT_THAT(received(alice), ElementsAre(HasSubstr("<error type=\"wait\"><service-unavailable")));
 }
 
-// A roster service that always answers with a stanza to route back: the router must stop.
+// A userdata service that always answers with a stanza to route back: the router must stop.
 class PingPongRoster final : public RosterClient {
  public:
   BackendStatus getRoster(const v1::GetRosterRequest&, v1::GetRosterResponse*) override {

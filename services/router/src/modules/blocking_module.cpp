@@ -1,4 +1,4 @@
-// XEP-0191 blocking command (urn:xmpp:blocking): the block list (kept by the roster service)
+// XEP-0191 blocking command (urn:xmpp:blocking): the block list (kept by the userdata service)
 // with pushes to every resource that asked for it; no stanza passes between a user and a JID
 // they blocked: messages and iqs to it are refused with <not-acceptable/> and
 // <blocked xmlns='urn:xmpp:blocking:errors'/>, from it with <service-unavailable/>, presence
@@ -86,7 +86,7 @@ class BlockingModule final : public Module {
     return std::nullopt;
   }
 
-  // The cached list; null if the roster service failed (then nothing is blocked: the
+  // The cached list; null if the userdata service failed (then nothing is blocked: the
   // failure is counted, and a stanza is better delivered than lost).
   List listOf(const std::string& bare) {
     const auto now = std::chrono::steady_clock::now();

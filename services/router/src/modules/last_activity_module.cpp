@@ -1,7 +1,7 @@
 // XEP-0012 last activity (jabber:iq:last): to the server, its uptime; to an account whose
 // presence the asker may see (a subscription, or the account itself), 0 seconds while it has an
 // available resource, else the seconds since its last resource went offline, with the status
-// of that unavailable presence. Records are kept by the roster service.
+// of that unavailable presence. Records are kept by the userdata service.
 
 #include <chrono>
 

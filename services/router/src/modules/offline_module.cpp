@@ -1,4 +1,4 @@
-// Offline storage (XEP-0160 behaviour, XEP-0203 stamps) over the roster service's store: a
+// Offline storage (XEP-0160 behaviour, XEP-0203 stamps) over the userdata service's store: a
 // message for an account with no session to take it is stored (or its sender told why not);
 // stored messages go to the account's first available presence with non-negative priority,
 // and are deleted once the gateway wrote them (its acknowledgement).

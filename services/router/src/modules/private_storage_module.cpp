@@ -1,5 +1,5 @@
 // XEP-0049 private XML storage (jabber:iq:private) on the user's own account, kept by the
-// roster service. Older clients keep bookmarks (XEP-0048) and roster notes here.
+// userdata service. Older clients keep bookmarks (XEP-0048) and roster notes here.
 
 #include "module.hpp"
 

@@ -1,4 +1,4 @@
-// RFC 6121 §2 roster get/set through the roster service (XEP-0237 versions); a roster get
+// RFC 6121 §2 roster get/set through the userdata service (XEP-0237 versions); a roster get
 // marks the session interested in pushes (§2.1.6).
 
 #include "module.hpp"

@@ -1,5 +1,5 @@
 // XEP-0054 vcard-temp: an account's own vCard (get/set) and other accounts' vCards (get),
-// stored by the roster service.
+// stored by the userdata service.
 
 #include "module.hpp"
 #include "xmpp/xml/namespaces.hpp"

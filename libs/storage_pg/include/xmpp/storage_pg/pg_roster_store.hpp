@@ -14,7 +14,7 @@
 
 namespace xmpp::storage_pg {
 
-/// The roster service's schema (embedded from deploy/sql/migrations/roster): rosters, offline
+/// The userdata service's schema (embedded from deploy/sql/migrations/roster): rosters, offline
 /// messages and vCards.
 std::vector<Migration> rosterMigrations();
 

@@ -1,5 +1,5 @@
 #pragma once
-// The roster service's logic: rosters (RFC 6121 §2) with versioning (XEP-0237), presence
+// The userdata service's logic: rosters (RFC 6121 §2) with versioning (XEP-0237), presence
 // subscriptions (RFC 6121 §3 and Appendix A), offline messages (RFC 6121 §8.5.2, XEP-0160,
 // XEP-0203), vCards (XEP-0054) and deleting a user's data.
 //

@@ -1,4 +1,4 @@
-// xmpp-roster: rosters, subscriptions, offline messages and vCards over gRPC, data in
+// xmpp-userdata: rosters, subscriptions, offline messages and vCards over gRPC, data in
 // PostgreSQL. Wiring only: the logic is RosterLogic, the translation RosterGrpcService.
 
 #include <prometheus/counter.h>
@@ -24,10 +24,10 @@ using namespace xmpp;
 int main(int argc, char** argv) try {
   runtime::blockShutdownSignals();
   const auto cfg = config::Config::load(argc, argv);
-  service::configureLogging(cfg, "roster");
+  service::configureLogging(cfg, "userdata");
 
   auto registry = std::make_shared<prometheus::Registry>();
-  observability::RpcMetrics metrics(*registry, "roster");
+  observability::RpcMetrics metrics(*registry, "userdata");
   auto pool = service::openDatabase(cfg, "roster", storage_pg::rosterMigrations(), metrics);
   storage_pg::PgRosterStore rosters(*pool);
   storage_pg::PgOfflineStore offline(*pool);
@@ -77,7 +77,7 @@ int main(int argc, char** argv) try {
   });
 
   return service::serveUntilSignal(
-      cfg, {.name = "roster",
+      cfg, {.name = "userdata",
             .defaultListen = "127.0.0.1:50052",
             .defaultOpsPort = 9102,
             .services = {&service, &privateService, &blockService, &lastService},

@@ -1,5 +1,5 @@
 #pragma once
-// Building the stanzas the roster service asks its callers to send: roster pushes (RFC 6121
+// Building the stanzas the userdata service asks its callers to send: roster pushes (RFC 6121
 // §2.1.6) and subscription-related presence (RFC 6121 §3), as xmpp.v1.Stanza values ready for
 // the router. Addresses are stamped here and nowhere else.
 

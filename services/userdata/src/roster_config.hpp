@@ -1,5 +1,5 @@
 #pragma once
-// Tunables of the roster service. Defaults are what the service runs with when the
+// Tunables of the userdata service. Defaults are what the service runs with when the
 // configuration says nothing (docs/configuration.md documents the keys).
 
 #include <cstddef>

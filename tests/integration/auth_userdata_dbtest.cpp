@@ -1,4 +1,4 @@
-// The auth and roster services as processes, on a real PostgreSQL (label: db): SASL across
+// The auth and userdata services as processes, on a real PostgreSQL (label: db): SASL across
 // auth replicas, the legacy digest from a real transcript, wrong passwords and throttling,
 // concurrent roster sets, account deletion leaving nothing behind, PostgreSQL stopped and
 // restarted under the services, metrics and health endpoints.
@@ -25,7 +25,7 @@ class Cluster : public ::testing::Test {
   static void SetUpTestSuite() {
     pg_ = new testing::TestPostgres();
     const std::string db = "--db.url=" + pg_->connectionString();
-    roster_ = new ServiceProcess(XMPP_ROSTER_BIN, {db, "--roster.listen=127.0.0.1:0",
+    roster_ = new ServiceProcess(XMPP_USERDATA_BIN, {db, "--userdata.listen=127.0.0.1:0",
                                                    "--ops.port=0", "--roster.offline_quota=5"});
     roster_->start();
     for (auto*& a : auth_) {
@@ -33,7 +33,7 @@ class Cluster : public ::testing::Test {
           XMPP_AUTH_BIN, {db, "--auth.listen=127.0.0.1:0", "--ops.port=0",
                           "--auth.token_key=shared-by-replicas", "--auth.registration=true",
                           "--auth.store_plaintext=true", "--auth.throttle.account_failures=3",
-                          "--roster.address=" + roster_->grpcAddress(), "--xmpp.domain=localhost"});
+                          "--userdata.address=" + roster_->grpcAddress(), "--xmpp.domain=localhost"});
       a->start();
     }
   }
@@ -373,7 +373,7 @@ TEST_F(Cluster, ServicesExportMetricsAndStopCleanly) {
   auto [rcode, rbody] = testing::httpGet(roster_->opsPort(), "/metrics");
   EXPECT_EQ(rcode, 200);
   EXPECT_NE(rbody.find("xmpp_grpc_server_requests_total{code=\"OK\",method=\"GetRoster\","
-                       "service=\"roster\"} 1"),
+                       "service=\"userdata\"} 1"),
             std::string::npos)
       << rbody;
   // SIGTERM: a clean exit.
