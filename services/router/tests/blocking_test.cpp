@@ -100,6 +100,31 @@ TEST_F(BlockingTest, UnblockRestoresTraffic) {
   EXPECT_THAT(blockList_.store.list("alice@example.com").value(), IsEmpty());
 }
 
+// §3.4: unblocking a contact with subscriptions both ways sends each side's current presence.
+TEST_F(BlockingTest, UnblockSendsPresenceBothWaysAsTheSubscriptionsSay) {
+  send(alice_,
+       "<iq type='set' id='b1'><block xmlns='urn:xmpp:blocking'>"
+       "<item jid='bob@example.com'/></block></iq>");
+  sink_.clear();
+  send(alice_,
+       "<iq type='set' id='u1'><unblock xmlns='urn:xmpp:blocking'>"
+       "<item jid='bob@example.com'/></unblock></iq>");
+  EXPECT_THAT(
+      received(bob_),
+      ElementsAre(AllOf(HasSubstr("from=\"alice@example.com/pc\""),
+                        HasSubstr("to=\"bob@example.com\""), Not(HasSubstr("type="))),
+                  AllOf(HasSubstr("from=\"alice@example.com/phone\""), Not(HasSubstr("type=")))));
+  EXPECT_THAT(received(alice_),
+              ::testing::Contains(AllOf(HasSubstr("<presence from=\"bob@example.com/pc\""),
+                                        Not(HasSubstr("type=")))));
+  // Unblocking what was not blocked sends nothing.
+  sink_.clear();
+  send(alice_,
+       "<iq type='set' id='u2'><unblock xmlns='urn:xmpp:blocking'>"
+       "<item jid='bob@example.com'/></unblock></iq>");
+  EXPECT_THAT(received(bob_), IsEmpty());
+}
+
 TEST_F(BlockingTest, BadRequestsAndTheLimit) {
   send(alice_, "<iq type='set' id='e'><block xmlns='urn:xmpp:blocking'/></iq>");
   EXPECT_THAT(received(alice_), ElementsAre(HasSubstr("<bad-request")));

@@ -42,6 +42,7 @@ class BlockingModule final : public Module {
  public:
   explicit BlockingModule(const ModuleDeps& deps)
       : core_(deps.core),
+        roster_(deps.roster),
         backend_(deps.backends.blockList),
         ttl_(deps.core.config().blockListCacheTtl) {}
 
@@ -152,6 +153,14 @@ class BlockingModule final : public Module {
       for (const auto& j : change.jids()) {
         if (!std::binary_search(before.begin(), before.end(), j)) unavailableTo(request, j);
       }
+    } else {
+      std::vector<std::string> unblocked;
+      for (const auto& j : before) {
+        if (std::find(after.jids().begin(), after.jids().end(), j) == after.jids().end()) {
+          unblocked.push_back(j);
+        }
+      }
+      if (!unblocked.empty()) presenceAgain(request, unblocked);
     }
     return emptyResult();
   }
@@ -204,7 +213,48 @@ class BlockingModule final : public Module {
     }
   }
 
+  // §3.4: presence flows again as the subscriptions say: the user's current presence to an
+  // unblocked contact subscribed to it, and the contact's to the user if subscribed to it.
+  void presenceAgain(const IqRequest& request, const std::vector<std::string>& unblocked) {
+    v1::UserRequest user;
+    user.set_user(request.sender.bare);
+    v1::PresenceTargetsResponse targets;
+    if (!roster_.presenceTargets(user, &targets)) {
+      core_.countBackendError();
+      return;
+    }
+    auto own = core_.sessionsOf(request.sender.bare);
+    if (!own) return;
+    const auto listed = [](const auto& list, const std::string& bare) {
+      return std::find(list.begin(), list.end(), bare) != list.end();
+    };
+    for (const auto& j : unblocked) {
+      auto contact = jid::Jid::parse(j);
+      if (!contact || contact->local().empty() || contact->domain() != core_.config().domain) {
+        continue;
+      }
+      auto theirs = core_.sessionsOf(contact->bareStr());
+      if (!theirs) continue;
+      SessionList contactSessions;
+      for (const auto& [resource, s] : *theirs) {
+        if (s.available() && (!contact->isFull() || resource == contact->resource())) {
+          contactSessions.push_back(&s);
+        }
+      }
+      const SessionList ownSessions = availableSessions(*own);
+      if (listed(targets.broadcast(), contact->bareStr())) {
+        for (const auto* s : ownSessions) core_.deliver(lastPresence(*s, j), contactSessions);
+      }
+      if (listed(targets.probe(), contact->bareStr())) {
+        for (const auto* s : contactSessions) {
+          core_.deliver(lastPresence(*s, request.sender.bare), ownSessions);
+        }
+      }
+    }
+  }
+
   RouterServices& core_;
+  RosterClient& roster_;
   BlockListClient* backend_;
   const std::chrono::milliseconds ttl_;
   std::mutex mu_;
