@@ -73,6 +73,10 @@ void Connection::onRead(const error_code& ec, size_t n) {
     teardown();
     return;
   }
+  if (lingering_) {
+    read();  // discarded: the client's input until it closes, or the linger timer fires
+    return;
+  }
   heardSinceTimer_ = true;
   pinged_ = false;
   const std::string_view data(readBuf_.data(), n);
@@ -83,14 +87,18 @@ void Connection::onRead(const error_code& ec, size_t n) {
     std::string plain;
     const bool ok = tls_->receive(data, plain);
     queueTlsOutput();  // handshake records, alerts
+    if (!wasDone && tls_->handshakeDone() && !directTls_) session_->onTlsEstablished();
+    // What was decrypted before a close_notify (or an error) in the same read is the
+    // client's last words: the session reads them before the connection closes.
+    if (!plain.empty() && !closed_) session_->onBytes(plain);
     if (!ok) {
       close();
       return;
     }
-    if (!wasDone && tls_->handshakeDone() && !directTls_) session_->onTlsEstablished();
-    if (!plain.empty() && !closed_) session_->onBytes(plain);
   }
-  if (closed_ || closing_) return;
+  // Reading goes on while closing: the session ignores what follows its end, and a socket
+  // closed with unread input would be reset.
+  if (closed_) return;
   read();
 }
 
@@ -174,7 +182,7 @@ void Connection::onWritten(const error_code& ec, size_t) {
     flush();
     return;
   }
-  if (closing_) teardown();
+  if (closing_) linger();
 }
 
 // ---- TLS ----
@@ -197,7 +205,19 @@ void Connection::close() {
     queueTlsOutput();
   }
   closing_ = true;
-  if (queue_.empty() && !writing_) teardown();
+  if (queue_.empty() && !writing_) linger();
+}
+
+void Connection::linger() {
+  if (lingering_ || closed_) return;
+  lingering_ = true;
+  error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_send, ignored);  // the client reads EOF after our bytes
+  timer_.cancel();
+  timer_.expires_after(options_.lingerTimeout);
+  timer_.async_wait([self = shared_from_this()](const error_code& ec) {
+    if (!ec) self->teardown();
+  });
 }
 
 void Connection::reportUnwritten() {

@@ -27,6 +27,11 @@ struct ConnectionOptions {
   std::chrono::seconds pingAfter{120};    // silence before a server ping / whitespace
   std::chrono::seconds idleTimeout{300};  // silence before the connection is closed
   std::chrono::seconds tlsHandshakeTimeout{30};
+  /// After our last bytes (a stream error, </stream:stream>) are written: the write side is
+  /// shut and the client's input read and discarded for at most this long, so that closing
+  /// with unread input (a 2 MiB stanza) does not reset the connection before the client
+  /// could read why (RFC 6120 §4.4; issue 9, case 10).
+  std::chrono::milliseconds lingerTimeout{2000};
   GatewayMetrics* metrics = nullptr;
 };
 
@@ -80,6 +85,8 @@ class Connection : public Transport, public std::enable_shared_from_this<Connect
   void armTimer();
   void onTimer();
   void teardown();
+  /// Everything queued is written and the stream is over: shut the write side, drain.
+  void linger();
   void reportUnwritten();
 
   boost::asio::strand<boost::asio::any_io_executor> strand_;
@@ -105,6 +112,7 @@ class Connection : public Transport, public std::enable_shared_from_this<Connect
   bool writing_ = false;
   bool overflowed_ = false;
   bool closing_ = false;
+  bool lingering_ = false;
   bool closed_ = false;
   bool heardSinceTimer_ = true;
   bool pinged_ = false;

@@ -1,0 +1,155 @@
+"""End to end: the data path under abuse and at its edges (issue 9). Each test is named for
+the numbered case of the issue it covers; the raw-socket client is used where no library
+would send such bytes (a 2 MiB stanza, a stanza and close_notify in one TCP segment)."""
+
+import os
+import re
+import socket
+import ssl
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import DOMAIN, Cluster, RawClient  # noqa: E402
+
+import base64  # noqa: E402
+
+
+class BioTlsClient:
+    """A c2s client whose TLS runs over memory BIOs, so the test decides which TLS records
+    leave in one TCP segment."""
+
+    def __init__(self, cluster, gateway=0):
+        self.raw = RawClient(cluster, gateway)
+        self.raw.open_stream()
+        self.raw.read_until(r"</stream:features>")
+        self.raw.send("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
+        self.raw.read_until(r"<proceed")
+        self.sock = self.raw.sock
+        ctx = ssl.create_default_context(cafile=cluster.cert)
+        self.incoming, self.outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+        self.tls = ctx.wrap_bio(self.incoming, self.outgoing, server_hostname=DOMAIN)
+        while True:
+            try:
+                self.tls.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                self._flush()
+                self._receive()
+        self._flush()
+        self.plain = ""
+
+    def _flush(self):
+        data = self.outgoing.read()
+        if data:
+            self.sock.sendall(data)
+
+    def _receive(self, timeout=10):
+        self.sock.settimeout(timeout)
+        data = self.sock.recv(65536)
+        if not data:
+            raise AssertionError("closed by the server")
+        self.incoming.write(data)
+
+    def send(self, text):
+        self.tls.write(text.encode())
+        self._flush()
+
+    def read_until(self, pattern, timeout=10):
+        deadline = time.monotonic() + timeout
+        while not re.search(pattern, self.plain, re.S):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no {pattern!r} in {self.plain!r}")
+            try:
+                while True:
+                    self.plain += self.tls.read(65536).decode("utf-8", "replace")
+            except ssl.SSLWantReadError:
+                pass
+            if not re.search(pattern, self.plain, re.S):
+                self._receive(max(0.05, deadline - time.monotonic()))
+        text, self.plain = self.plain, ""
+        return text
+
+    def open_stream(self):
+        self.send(f"<stream:stream to='{DOMAIN}' xmlns='jabber:client' "
+                  f"xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>")
+
+    def login(self, user, password, resource):
+        self.open_stream()
+        self.read_until(r"</stream:features>")
+        payload = base64.b64encode(f"\0{user}\0{password}".encode()).decode()
+        self.send(f"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>{payload}</auth>")
+        self.read_until(r"<success")
+        self.open_stream()
+        self.read_until(r"</stream:features>")
+        self.send(f"<iq type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"
+                  f"<resource>{resource}</resource></bind></iq>")
+        self.read_until(r"</iq>")
+
+    def send_then_close_notify(self, text):
+        """`text` and the TLS close_notify in one TCP segment."""
+        self.tls.write(text.encode())
+        try:
+            self.tls.unwrap()
+        except ssl.SSLWantReadError:
+            pass  # our close_notify is written; the server's is not awaited
+        self.sock.sendall(self.outgoing.read())
+
+
+class DataPathTest(unittest.TestCase):
+    cluster = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.cluster = Cluster(gateways=1)
+        for name in ("alice", "bob"):
+            cls.cluster.adduser(name, name + "-pw")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.cluster.stop()
+
+    def _stream_error_despite_unread_input(self, payload):
+        """Like a single-threaded client: all of `payload` is written first (the server must
+        keep reading after its error, or the write fails on a reset), then read. 32 MiB is
+        more than loopback's socket buffers take without the server reading."""
+        c = RawClient(self.cluster)
+        c.open_stream()
+        c.read_until(r"</stream:features>")
+        c.clear()
+        c.sock.settimeout(15)
+        c.sock.sendall(payload)
+        text = c.read_to_close(timeout=15)
+        c.sock.close()
+        return text
+
+    def test_case10_an_oversized_stanza_gets_a_readable_stream_error(self):
+        payload = b"<message to='bob@localhost'><body>" + b"x" * (32 * 1024 * 1024)
+        text = self._stream_error_despite_unread_input(payload)
+        self.assertRegex(text, r"<stream:error><policy-violation [^>]*/></stream:error>"
+                               r"</stream:stream>")
+
+    def test_case10_deep_nesting_gets_a_readable_stream_error(self):
+        payload = b"<message>" + b"<a>" * 10000 + b" " * (32 * 1024 * 1024)
+        text = self._stream_error_despite_unread_input(payload)
+        self.assertIn("<policy-violation ", text)
+        self.assertTrue(text.endswith("</stream:stream>"), text[-200:])
+
+    def test_case7_the_stanza_read_with_close_notify_is_delivered(self):
+        bob = RawClient(self.cluster)
+        bob.login("bob", "bob-pw", "pc")
+        bob.send("<presence/>")
+        bob.sync()
+        alice = BioTlsClient(self.cluster)
+        alice.login("alice", "alice-pw", "laptop")
+        alice.send_then_close_notify(
+            "<message to='bob@localhost/pc' type='chat' id='last'><body>last words</body></message>")
+        text = bob.read_until(r"last words")
+        self.assertIn("from=\"alice@localhost/laptop\"", text)
+        alice.sock.close()
+        bob.close()
+
+
+if __name__ == "__main__":
+    unittest.main()
