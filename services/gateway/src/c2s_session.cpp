@@ -373,7 +373,12 @@ v1::SessionInfo C2sSession::sessionInfo() const {
 // --- Router side ------------------------------------------------------------------------
 
 void C2sSession::deliver(const v1::Stanza& stanza) {
-  if (closed()) return;
+  if (closed()) {
+    // Closing (our last bytes queued, the connection not yet gone): never to be written, so a
+    // message goes back to the router's offline path (issue 9, case 3).
+    if (stanza.kind() == v1::STANZA_KIND_MESSAGE) onUnwritten({Outbound::routed(stanza)});
+    return;
+  }
   if (inactive_ && !csiUrgent(stanza)) {
     const size_t bytes = stanza.ByteSizeLong();
     if (heldStanzas_.empty()) transport_.flushAfter(config_.csiMaxHold);

@@ -397,6 +397,20 @@ TEST_F(SessionTest, DeliverOfflineAcksOnceWritten) {
   EXPECT_TRUE(router.undeliverableStanzas.empty());
 }
 
+// Issue 9 case 3: between the stream error and the end of the connection, a message for the
+// closing session is handed back, not dropped.
+TEST_F(SessionTest, MessageToAClosingSessionIsHandedBack) {
+  login();
+  session->closeWithError("conflict", "Replaced by a new connection");
+  ASSERT_TRUE(session->closed());
+  transport.take();
+  session->deliver(chat("late"));
+  EXPECT_EQ(transport.take(), "");
+  ASSERT_EQ(router.undeliverableStanzas.size(), 1u);
+  EXPECT_EQ(router.undeliverableStanzas[0].element().children(0).element().children(0).text(),
+            "late");
+}
+
 TEST_F(SessionTest, RoutedMessagesNeverWrittenAreHandedBack) {
   login();
   session->deliver(chat("one"));
