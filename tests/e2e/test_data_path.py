@@ -4,6 +4,8 @@ would send such bytes (a 2 MiB stanza, a stanza and close_notify in one TCP segm
 
 import os
 import re
+import resource
+import selectors
 import socket
 import ssl
 import sys
@@ -11,7 +13,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import DOMAIN, Cluster, RawClient  # noqa: E402
+from harness import DOMAIN, Cluster, RawClient, login, logout, run  # noqa: E402
 
 import base64  # noqa: E402
 
@@ -153,3 +155,73 @@ class DataPathTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class PreAuthDeadlineTest(unittest.TestCase):
+    """Case 13 (part): connections that never authenticate are closed at the pre-auth deadline
+    (here 3 s) and do not stop a real client from logging in."""
+
+    cluster = None
+    DEADLINE_S = 3
+    IDLE = 1000
+
+    @classmethod
+    def setUpClass(cls):
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        want = 4 * cls.IDLE  # our sockets and the gateway's (it inherits the limit)
+        if soft < want:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (min(want, hard), hard))
+        cls.cluster = Cluster(gateways=1,
+                              gateway_args=f"--c2s.preauth_timeout_s={cls.DEADLINE_S}")
+        cls.cluster.adduser("carol", "carol-pw")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.cluster.stop()
+
+    def test_case13_silent_and_stalled_connections_end_at_the_preauth_deadline(self):
+        port = self.cluster.c2s_port(0)
+        tls_port = self.cluster.tls_port(0)
+        idle, opened, lasted = [], {}, []
+        started = time.monotonic()
+        for i in range(self.IDLE):
+            s = socket.create_connection(("127.0.0.1", tls_port if i % 4 == 3 else port),
+                                         timeout=10)
+            if i % 4 == 1:
+                s.sendall(b"<?xml version='1.0'?><stream:stream to='localhost' xmlns='jabb")
+            elif i % 4 == 2:
+                s.sendall(b"<stream:stream to='localhost' xmlns='jabber:client' xmlns:stream="
+                          b"'http://etherx.jabber.org/streams' version='1.0'>")
+            elif i % 4 == 3:
+                s.sendall(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03")  # half a ClientHello
+            idle.append(s)
+            opened[s] = time.monotonic()
+
+        async def real_client():
+            c = await login(self.cluster, "carol@localhost/pc", "carol-pw")
+            await logout(c)
+
+        run(real_client())
+        # Every idle connection ends (EOF or reset) by the deadline plus a margin.
+        deadline = started + self.DEADLINE_S + 10
+        open_ = list(idle)
+        sel = selectors.DefaultSelector()  # epoll: select() stops at fd 1024
+        for s in idle:
+            sel.register(s, selectors.EVENT_READ)
+        while open_ and time.monotonic() < deadline:
+            for key, _ in sel.select(0.5):
+                s = key.fileobj
+                sel.unregister(s)
+                try:
+                    data = s.recv(65536)
+                    while data:
+                        data = s.recv(65536)
+                except (ConnectionResetError, socket.timeout, BlockingIOError):
+                    pass
+                lasted.append(time.monotonic() - opened[s])
+                open_.remove(s)
+        for s in idle:
+            s.close()
+        self.assertEqual(len(open_), 0, f"{len(open_)} idle connections still open")
+        # Not before the deadline (the real client's login proved the gateway kept serving).
+        self.assertGreaterEqual(min(lasted), self.DEADLINE_S - 0.5)

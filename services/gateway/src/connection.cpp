@@ -19,6 +19,7 @@ Connection::Connection(tcp::socket socket, asio::ssl::context* tls, bool directT
       tlsContext_(tls),
       directTls_(directTls),
       timer_(strand_),
+      preAuthTimer_(strand_),
       router_(router),
       registry_(registry),
       options_(options),
@@ -49,6 +50,11 @@ void Connection::start() {
       {{"conn", sessionId_}, {"remote", remote_}, {"transport", directTls_ ? "tls" : "tcp"}});
   asio::dispatch(strand_, [self] {
     self->armTimer();
+    self->preAuthTimer_.expires_after(self->options_.preAuthTimeout);
+    self->preAuthTimer_.async_wait([self](const error_code& ec) {
+      if (ec || self->closed_ || self->session_->authenticated()) return;
+      self->session_->closeWithError("connection-timeout", "not authenticated in time");
+    });
     if (self->directTls_)
       self->tls_ = std::make_unique<TlsEngine>(self->tlsContext_->native_handle());
     self->read();
@@ -246,6 +252,7 @@ void Connection::teardown() {
   if (closed_) return;
   closed_ = true;
   timer_.cancel();
+  preAuthTimer_.cancel();
   if (flushTimer_) flushTimer_->cancel();
   reportUnwritten();
   registry_.remove(sessionId_);

@@ -26,7 +26,9 @@ struct ConnectionOptions {
   size_t maxSendQueueBytes = 512 * 1024;
   std::chrono::seconds pingAfter{120};    // silence before a server ping / whitespace
   std::chrono::seconds idleTimeout{300};  // silence before the connection is closed
-  std::chrono::seconds tlsHandshakeTimeout{30};
+  /// From accept to authentication (TLS handshake, stream header, SASL, all in one): past it
+  /// the stream ends with <connection-timeout/> (issue 9, case 13).
+  std::chrono::seconds preAuthTimeout{30};
   /// After our last bytes (a stream error, </stream:stream>) are written: the write side is
   /// shut and the client's input read and discarded for at most this long, so that closing
   /// with unread input (a 2 MiB stanza) does not reset the connection before the client
@@ -95,6 +97,7 @@ class Connection : public Transport, public std::enable_shared_from_this<Connect
   boost::asio::ssl::context* tlsContext_;
   bool directTls_;
   boost::asio::steady_timer timer_;
+  boost::asio::steady_timer preAuthTimer_;
   RouterLink& router_;
   SessionRegistry& registry_;
   const ConnectionOptions& options_;

@@ -129,6 +129,7 @@ int main(int argc, char** argv) try {
   co.maxSendQueueBytes = static_cast<size_t>(cfg.getInt("c2s.max_send_queue_bytes", 512 * 1024));
   co.pingAfter = std::chrono::seconds(cfg.getInt("c2s.ping_after_s", 120));
   co.idleTimeout = std::chrono::seconds(cfg.getInt("c2s.idle_timeout_s", 300));
+  co.preAuthTimeout = std::chrono::seconds(cfg.getInt("c2s.preauth_timeout_s", 30));
 
   const int threads = static_cast<int>(
       cfg.getInt("gateway.threads", std::max(1u, std::thread::hardware_concurrency())));
