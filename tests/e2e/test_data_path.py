@@ -15,6 +15,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import DOMAIN, Cluster, RawClient, login, logout, run  # noqa: E402
 
+import asyncio  # noqa: E402
 import base64  # noqa: E402
 
 
@@ -225,3 +226,39 @@ class PreAuthDeadlineTest(unittest.TestCase):
         self.assertEqual(len(open_), 0, f"{len(open_)} idle connections still open")
         # Not before the deadline (the real client's login proved the gateway kept serving).
         self.assertGreaterEqual(min(lasted), self.DEADLINE_S - 0.5)
+
+
+class LoginStormTest(unittest.TestCase):
+    """Case 11: 100 logins in flight at once, default settings: every one succeeds (the auth
+    service's busy threads make the gateways wait and retry, not fail the login)."""
+
+    cluster = None
+    USERS = 10
+    RESOURCES = 10
+
+    @classmethod
+    def setUpClass(cls):
+        cls.cluster = Cluster(gateways=2)
+        for i in range(cls.USERS):
+            cls.cluster.adduser(f"storm{i}", f"storm{i}-pw")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.cluster.stop()
+
+    def test_case11_a_storm_of_100_logins_all_succeed(self):
+        async def one(i, r):
+            try:
+                return await login(self.cluster, f"storm{i}@localhost/r{r}", f"storm{i}-pw",
+                                   gateway=(i + r) % 2, presence=False)
+            except AssertionError:
+                return None
+
+        async def storm():
+            clients = await asyncio.gather(*(one(i, r) for i in range(self.USERS)
+                                             for r in range(self.RESOURCES)))
+            ok = [c for c in clients if c is not None]
+            await logout(*ok)
+            return len(ok)
+
+        self.assertEqual(run(storm()), self.USERS * self.RESOURCES)

@@ -104,22 +104,53 @@ size_t SessionRegistry::size() const {
 
 // ---- StrandAuthClient ----
 
+namespace {
+// An auth call may take this long in all, retries included.
+constexpr auto kAuthCallBudget = std::chrono::seconds(10);
+}  // namespace
+
 template <class Req, class Res, class Method>
 void StrandAuthClient::call(Method invoke, const Req& req, Callback<Res> cb) {
+  attempt<Req, Res>(std::move(invoke), std::make_shared<const Req>(req), std::move(cb),
+                    std::chrono::steady_clock::now() + kAuthCallBudget,
+                    std::chrono::milliseconds(10));
+}
+
+// RESOURCE_EXHAUSTED: the auth service's handler threads are all busy and it did not run the
+// call, so the call is safe to repeat; it is, after a growing pause, until the budget is
+// spent (issue 9, case 11: a login storm queues instead of failing).
+template <class Req, class Res, class Method>
+void StrandAuthClient::attempt(Method invoke, std::shared_ptr<const Req> req, Callback<Res> cb,
+                               std::chrono::steady_clock::time_point until,
+                               std::chrono::milliseconds backoff) {
   struct Call {
     grpc::ClientContext ctx;
-    Req req;
     Res res;
   };
   auto c = std::make_shared<Call>();
-  c->req = req;
-  c->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  c->ctx.set_deadline(std::chrono::system_clock::now() +
+                      (until - std::chrono::steady_clock::now()));
   auto strand = strand_;
   auto owner = owner_;
-  invoke(stub_.async(), &c->ctx, &c->req, &c->res,
-         [c, cb = std::move(cb), strand, owner](grpc::Status s) mutable {
-           boost::asio::post(strand, [c, cb = std::move(cb), owner, s = std::move(s)] {
-             if (auto self = owner.lock()) cb(s, c->res);
+  invoke(stub_.async(), &c->ctx, req.get(), &c->res,
+         [this, c, req, invoke, cb = std::move(cb), strand, owner, until,
+          backoff](grpc::Status s) mutable {
+           boost::asio::post(strand, [this, c, req, invoke, cb = std::move(cb), owner, until,
+                                      backoff, s = std::move(s)]() mutable {
+             auto self = owner.lock();
+             if (!self) return;  // the connection is gone, and this client with it
+             if (s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED &&
+                 std::chrono::steady_clock::now() + backoff < until) {
+               auto timer = std::make_shared<boost::asio::steady_timer>(strand_, backoff);
+               timer->async_wait([this, timer, req, invoke, cb = std::move(cb), owner, until,
+                                  backoff](const boost::system::error_code& ec) mutable {
+                 if (ec || owner.expired()) return;
+                 attempt<Req, Res>(std::move(invoke), std::move(req), std::move(cb), until,
+                                   std::min(backoff * 2, std::chrono::milliseconds(200)));
+               });
+               return;
+             }
+             cb(s, c->res);
            });
          });
 }

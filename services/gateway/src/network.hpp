@@ -73,6 +73,9 @@ class StrandAuthClient final : public AuthClient {
  private:
   template <class Req, class Res, class Method>
   void call(Method method, const Req& req, Callback<Res> cb);
+  template <class Req, class Res, class Method>
+  void attempt(Method method, std::shared_ptr<const Req> req, Callback<Res> cb,
+               std::chrono::steady_clock::time_point until, std::chrono::milliseconds backoff);
   v1::Auth::Stub& stub_;
   boost::asio::strand<boost::asio::any_io_executor> strand_;
   std::weak_ptr<Connection> owner_;
