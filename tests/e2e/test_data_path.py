@@ -139,6 +139,34 @@ class DataPathTest(unittest.TestCase):
         self.assertIn("<policy-violation ", text)
         self.assertTrue(text.endswith("</stream:stream>"), text[-200:])
 
+    def test_case2_an_offline_message_is_deleted_only_once_a_ping_after_it_is_answered(self):
+        self.cluster.adduser("dora", "dora-pw")
+        alice = RawClient(self.cluster)
+        alice.login("alice", "alice-pw", "offline-sender")
+        alice.send("<message to='dora@localhost' type='chat' id='o1'><body>kept</body></message>")
+        alice.sync()  # stored before dora logs in
+
+        def dora_login(answer):
+            dora = RawClient(self.cluster)
+            dora.login("dora", "dora-pw", "phone")
+            dora.send("<presence/><iq type='get' id='after'><ping xmlns='urn:xmpp:ping'/></iq>")
+            # The router sends the stored messages before it answers the ping.
+            got = "<body>kept</body>" in dora.read_until(r"id=\"after\"")
+            if got:
+                text = dora.read_until(r"delivery-proof-\d+")
+                ping = re.search(r"id=\"(delivery-proof-\d+)\"", text).group(1)
+                if answer:
+                    dora.send(f"<iq type='result' id='{ping}' to='localhost'/>")
+                    dora.sync()
+            dora.close()
+            return got
+
+        # Read (written to the socket) but never proven: still stored, sent again.
+        self.assertTrue(dora_login(answer=False))
+        self.assertTrue(dora_login(answer=True))
+        self.assertFalse(dora_login(answer=True))
+        alice.close()
+
     def test_case7_the_stanza_read_with_close_notify_is_delivered(self):
         bob = RawClient(self.cluster)
         bob.login("bob", "bob-pw", "pc")

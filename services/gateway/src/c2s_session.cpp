@@ -294,6 +294,7 @@ void C2sSession::routeStanza(xml::Element element, std::string_view name) {
     pingId_.clear();  // the answer to our ping: the peer is alive (any answer will do)
     return;
   }
+  if (isIq && proofAnswered(s)) return;
   if (isIq) {
     const v1::Element* payload = stanza::firstChildElement(s.element());
     if (payload != nullptr && payload->name() == "bind" && payload->ns() == ns::kBind) {
@@ -436,7 +437,28 @@ void C2sSession::deliverOffline(const v1::Delivery& delivery) {
 }
 
 void C2sSession::onWritten(const Outbound& sent) {
-  if (sent.kind == Outbound::Kind::kOffline) router_.offlineAck(sent.offlineUser, {sent.offlineId});
+  if (sent.kind != Outbound::Kind::kOffline) return;
+  // Written is not read: deleted once a ping queued after it is answered (delivery_proof).
+  if (proof_.written({sent.offlineUser, sent.offlineId})) sendPing(proof_.startPing());
+}
+
+bool C2sSession::proofAnswered(const v1::Stanza& iq) {
+  if (!proof_.pingInFlight() || (iq.type() != "result" && iq.type() != "error") ||
+      !isServerAddress(iq.to())) {
+    return false;
+  }
+  bool again = false;
+  std::vector<DeliveryProof::Stored> proven = proof_.answered(iq.id(), again);
+  if (proven.empty()) return false;
+  std::vector<int64_t> ids;
+  for (size_t i = 0; i < proven.size(); ++i) {
+    ids.push_back(proven[i].id);
+    if (i + 1 == proven.size() || proven[i + 1].user != proven[i].user) {
+      router_.offlineAck(proven[i].user, std::exchange(ids, {}));
+    }
+  }
+  if (again) sendPing(proof_.startPing());
+  return true;
 }
 
 void C2sSession::onUnwritten(std::vector<Outbound> unwritten) {
@@ -458,7 +480,13 @@ void C2sSession::onSilence() {
     return;
   }
   pingId_ = "s2c-ping-" + std::to_string(++pings_);
-  std::string out = "<iq type=\"get\" id=\"" + pingId_ + "\" from=\"";
+  sendPing(pingId_);
+}
+
+void C2sSession::sendPing(std::string_view id) {
+  std::string out = "<iq type=\"get\" id=\"";
+  xml::appendEscapedAttribute(out, id);
+  out += "\" from=\"";
   xml::appendEscapedAttribute(out, config_.domain);
   out += "\" to=\"";
   xml::appendEscapedAttribute(out, fullJid_);

@@ -26,6 +26,7 @@
 
 #include <functional>
 
+#include "delivery_proof.hpp"
 #include "framing/framing.hpp"
 #include "ports.hpp"
 #include "replies.hpp"
@@ -95,7 +96,8 @@ class C2sSession final : private stream::DecoderCallbacks {
   void deliver(const v1::Stanza& stanza);
   /// The hold of an inactive client has lasted long enough (Transport::flushAfter).
   void onFlushTimer();
-  /// Writes an offline message; acknowledges it (RouterLink::offlineAck) once written.
+  /// Writes an offline message; acknowledges it (RouterLink::offlineAck) once the client
+  /// answered a ping sent after it.
   void deliverOffline(const v1::Delivery& delivery);
   /// Closes the stream with an RFC 6120 stream error, e.g. "conflict" (resource replaced).
   void closeWithError(std::string_view condition, std::string_view text);
@@ -188,6 +190,9 @@ class C2sSession final : private stream::DecoderCallbacks {
 
   void write(const v1::Stanza& stanza);
   void flushHeld();
+  void sendPing(std::string_view id);
+  // Whether `iq` answers our delivery-proof ping (then the messages it proves are acked).
+  bool proofAnswered(const v1::Stanza& iq);
 
   // Teardown
   void endSession();
@@ -233,6 +238,7 @@ class C2sSession final : private stream::DecoderCallbacks {
   std::string bareJid_;
   std::unique_ptr<v1::Stanza> lastPresence_;  // last available broadcast presence
   std::string pingId_;                        // our unanswered XEP-0199 ping, if any
+  DeliveryProof proof_;                       // offline messages written, not yet proven read
   // XEP-0352: stanzas held back while the client is inactive, in order.
   bool inactive_ = false;
   std::vector<v1::Stanza> heldStanzas_;

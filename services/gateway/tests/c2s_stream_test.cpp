@@ -368,8 +368,9 @@ TEST_F(SessionTest, DeliverWritesTheStanza) {
             "<body>a&lt;b</body></message>");
 }
 
-// Issue 9 case 2: deleted once written, not once queued.
-TEST_F(SessionTest, DeliverOfflineAcksOnceWritten) {
+// Issue 9 case 2: deleted on proof that the client read it (the answer to a ping sent
+// after it), not once queued, nor once written to the socket.
+TEST_F(SessionTest, DeliverOfflineAcksOnlyOnceAPingAfterItIsAnswered) {
   login();
   v1::Delivery d;
   *d.mutable_stanza() = chat("stored");
@@ -377,23 +378,51 @@ TEST_F(SessionTest, DeliverOfflineAcksOnceWritten) {
   d.set_offline_user("alice@example.com");
   session->deliverOffline(d);
   EXPECT_THAT(transport.take(), HasSubstr("<body>stored</body>"));
-  EXPECT_TRUE(router.acks.empty());  // queued is not written
+  EXPECT_TRUE(router.acks.empty());  // queued is not read
   ASSERT_EQ(transport.queued.size(), 1u);
   session->onWritten(transport.queued[0]);
+  EXPECT_TRUE(router.acks.empty());  // written is not read either
+  EXPECT_EQ(transport.take(),
+            "<iq type=\"get\" id=\"delivery-proof-1\" from=\"example.com\" "
+            "to=\"alice@example.com/home\"><ping xmlns=\"urn:xmpp:ping\"/></iq>");
+
+  // Two more, written while the ping is out: the next ping proves them.
+  d.set_offline_id(43);
+  session->deliverOffline(d);
+  d.set_offline_id(44);
+  session->deliverOffline(d);
+  session->onWritten(transport.queued[1]);
+  session->onWritten(transport.queued[2]);
+  transport.take();
+  feed("<iq type='result' id='delivery-proof-1' to='example.com'/>");
   ASSERT_EQ(router.acks.size(), 1u);
   EXPECT_EQ(router.acks[0].first, "alice@example.com");
   EXPECT_EQ(router.acks[0].second, std::vector<int64_t>{42});
+  EXPECT_THAT(transport.take(), HasSubstr("id=\"delivery-proof-2\""));
+  // Any answer proves the client read up to it, an error too.
+  feed("<iq type='error' id='delivery-proof-2'/>");
+  ASSERT_EQ(router.acks.size(), 2u);
+  EXPECT_EQ(router.acks[1].second, (std::vector<int64_t>{43, 44}));
+  EXPECT_TRUE(router.stanzas.empty());  // the answers are ours, not routed
 
   d.set_offline_id(0);  // not an offline message: nothing to ack
   session->deliverOffline(d);
-  EXPECT_EQ(transport.queued.size(), 1u);
+  EXPECT_EQ(transport.queued.size(), 3u);
+}
 
-  // Queued, never written: it stays stored, and is not handed back either.
-  d.set_offline_id(43);
+TEST_F(SessionTest, OfflineMessagesWithoutProofStayStored) {
+  login();
+  v1::Delivery d;
+  *d.mutable_stanza() = chat("stored");
+  d.set_offline_id(42);
+  d.set_offline_user("alice@example.com");
   session->deliverOffline(d);
-  ASSERT_EQ(transport.queued.size(), 2u);
-  session->onUnwritten({transport.queued[1]});
-  EXPECT_EQ(router.acks.size(), 1u);
+  session->onWritten(transport.queued[0]);  // written, the ping goes out, no answer
+  session->onTransportClosed();
+  EXPECT_TRUE(router.acks.empty());
+  // Queued, never written: stays stored, and is not handed back either.
+  session->onUnwritten({Outbound::offline(43, "alice@example.com")});
+  EXPECT_TRUE(router.acks.empty());
   EXPECT_TRUE(router.undeliverableStanzas.empty());
 }
 
