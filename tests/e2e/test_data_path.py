@@ -201,7 +201,8 @@ class PreAuthDeadlineTest(unittest.TestCase):
         if soft < want:
             resource.setrlimit(resource.RLIMIT_NOFILE, (min(want, hard), hard))
         cls.cluster = Cluster(gateways=1,
-                              gateway_args=f"--c2s.preauth_timeout_s={cls.DEADLINE_S}")
+                              gateway_args=f"--c2s.preauth_timeout_s={cls.DEADLINE_S} "
+                                           f"--c2s.max_connections_per_address=0")
         cls.cluster.adduser("carol", "carol-pw")
 
     @classmethod
@@ -254,6 +255,48 @@ class PreAuthDeadlineTest(unittest.TestCase):
         self.assertEqual(len(open_), 0, f"{len(open_)} idle connections still open")
         # Not before the deadline (the real client's login proved the gateway kept serving).
         self.assertGreaterEqual(min(lasted), self.DEADLINE_S - 0.5)
+
+
+class PerAddressLimitTest(unittest.TestCase):
+    """Case 13 (part): connections per client address are capped (here 5)."""
+
+    cluster = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.cluster = Cluster(gateways=1, gateway_args="--c2s.max_connections_per_address=5")
+        cls.cluster.adduser("erin", "erin-pw")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.cluster.stop()
+
+    def test_case13_connections_past_the_per_address_limit_get_policy_violation(self):
+        held = [RawClient(self.cluster) for _ in range(5)]
+        for c in held:
+            c.open_stream()
+            c.read_until(r"</stream:features>")
+        extra = RawClient(self.cluster)
+        text = extra.read_to_close()
+        self.assertIn("<policy-violation ", text)
+        self.assertIn("too many connections from this address", text)
+        extra.sock.close()
+        # A slot given back is a slot again.
+        held.pop().sock.close()
+
+        def admitted():
+            c = RawClient(self.cluster)
+            try:
+                c.open_stream()
+                return "</stream:features>" in c.read_until(r"</stream:features>|</stream:stream>")
+            finally:
+                c.sock.close()
+
+        deadline = time.monotonic() + 10
+        while not admitted():
+            self.assertLess(time.monotonic(), deadline, "the freed slot was never given back")
+        for c in held:
+            c.sock.close()
 
 
 class LoginStormTest(unittest.TestCase):

@@ -77,7 +77,8 @@ def pair(args):
 def main():
     pairs = int(sys.argv[1]) if len(sys.argv) > 1 else 2
     per = int(sys.argv[2]) if len(sys.argv) > 2 else 20000
-    cluster = Cluster(gateways=2, gateway_args="--gateway.threads=1",
+    cluster = Cluster(gateways=2, gateway_args="--gateway.threads=1 "
+                      "--c2s.max_connections_per_address=0",
                       router_args="--router.workers=2 " + os.environ.get("LOAD_ROUTER_ARGS", ""))
     try:
         for i in range(pairs):

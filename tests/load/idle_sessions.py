@@ -65,7 +65,9 @@ def login(cluster, ctx, user, password, resource):
 
 def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
-    cluster = Cluster(gateways=1, gateway_args="--gateway.threads=1")
+    # Every session comes from 127.0.0.1: no per-address limit.
+    cluster = Cluster(gateways=1, gateway_args="--gateway.threads=1 "
+                      "--c2s.max_connections_per_address=0")
     try:
         for i in range(10):
             cluster.adduser(f"load{i}", "pw")

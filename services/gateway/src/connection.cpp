@@ -253,6 +253,7 @@ void Connection::teardown() {
   closed_ = true;
   timer_.cancel();
   preAuthTimer_.cancel();
+  ticket_.reset();
   if (flushTimer_) flushTimer_->cancel();
   reportUnwritten();
   registry_.remove(sessionId_);
@@ -294,11 +295,17 @@ void Connection::deliverOffline(v1::Delivery delivery) {
   });
 }
 
-void Connection::closeFromRouter(std::string condition, std::string text) {
+void Connection::closeWithError(std::string condition, std::string text) {
   asio::dispatch(strand_,
                  [self = shared_from_this(), c = std::move(condition), t = std::move(text)] {
                    if (!self->closed_) self->session_->closeWithError(c, t);
                  });
+}
+
+void Connection::holdUntilClosed(std::shared_ptr<void> ticket) {
+  asio::dispatch(strand_, [self = shared_from_this(), t = std::move(ticket)]() mutable {
+    if (!self->closed_) self->ticket_ = std::move(t);  // else released right here
+  });
 }
 
 void Connection::shutdown() {

@@ -56,7 +56,10 @@ class Connection : public Transport, public std::enable_shared_from_this<Connect
   // From the router link (any thread): hop onto the strand.
   void deliver(v1::Stanza stanza);
   void deliverOffline(v1::Delivery delivery);
-  void closeFromRouter(std::string condition, std::string text);
+  /// Ends the stream with an RFC 6120 stream error (the router's conflict, a refusal).
+  void closeWithError(std::string condition, std::string text);
+  /// Keeps `ticket` (e.g. a per-address admission) until the connection is torn down.
+  void holdUntilClosed(std::shared_ptr<void> ticket);
   void shutdown();  // SIGTERM drain
 
   // Transport (called by the session, on the strand)
@@ -108,6 +111,7 @@ class Connection : public Transport, public std::enable_shared_from_this<Connect
   std::string streamId_;
   std::unique_ptr<AuthClient> auth_;  // posts auth answers onto this strand
   std::unique_ptr<C2sSession> session_;
+  std::shared_ptr<void> ticket_;  // released at teardown
 
   std::array<char, 4096> readBuf_;
   std::deque<Pending> queue_;

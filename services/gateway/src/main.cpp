@@ -10,6 +10,7 @@
 #include <atomic>
 #include <thread>
 
+#include "address_limits.hpp"
 #include "connection.hpp"
 #include "network.hpp"
 #include "operator_events.hpp"
@@ -70,7 +71,7 @@ class Listener {
  public:
   Listener(asio::io_context& io, const std::string& address, bool directTls,
            std::function<void(tcp::socket, bool)> onAccept)
-      : acceptor_(io), directTls_(directTls), onAccept_(std::move(onAccept)) {
+      : acceptor_(io), pause_(io), directTls_(directTls), onAccept_(std::move(onAccept)) {
     auto colon = address.rfind(':');
     tcp::endpoint ep(asio::ip::make_address(address.substr(0, colon)),
                      static_cast<uint16_t>(std::stoi(address.substr(colon + 1))));
@@ -90,14 +91,23 @@ class Listener {
   void accept() {
     acceptor_.async_accept([this](const boost::system::error_code& ec, tcp::socket s) {
       if (ec == asio::error::operation_aborted) return;
-      if (!ec) {
-        s.set_option(tcp::no_delay(true));
-        onAccept_(std::move(s), directTls_);
+      if (ec) {
+        // EMFILE and friends: accepting again at once would spin; the pending connections
+        // wait in the backlog until descriptors are free.
+        runtime::logError("accept failed", {{"error", ec.message()}});
+        pause_.expires_after(std::chrono::milliseconds(100));
+        pause_.async_wait([this](const boost::system::error_code& e) {
+          if (!e) accept();
+        });
+        return;
       }
+      s.set_option(tcp::no_delay(true));
+      onAccept_(std::move(s), directTls_);
       accept();
     });
   }
   tcp::acceptor acceptor_;
+  asio::steady_timer pause_;
   bool directTls_;
   std::function<void(tcp::socket, bool)> onAccept_;
 };
@@ -146,7 +156,12 @@ int main(int argc, char** argv) try {
       cfg.getString("auth.address", "127.0.0.1:50051"), grpc::InsecureChannelCredentials()));
 
   std::atomic<uint64_t> counter{0};
+  auto perAddress = std::make_shared<gateway::AddressLimits>(
+      static_cast<size_t>(cfg.getInt("c2s.max_connections_per_address", 100)));
   auto onAccept = [&](tcp::socket s, bool directTls) {
+    boost::system::error_code ec;
+    const auto peer = s.remote_endpoint(ec);
+    auto admission = perAddress->admit(ec ? std::string() : peer.address().to_string());
     const std::string transport = directTls ? "tls" : "tcp";
     auto factory =
         [&](asio::strand<asio::any_io_executor> strand,
@@ -158,6 +173,11 @@ int main(int argc, char** argv) try {
         std::move(s), tls.get(), directTls, factory, routers, sessions, sc, co,
         gatewayId + "/" + std::to_string(++counter), randomHex(8));
     conn->start();
+    if (admission) {
+      conn->holdUntilClosed(std::move(admission));
+    } else {
+      conn->closeWithError("policy-violation", "too many connections from this address");
+    }
   };
 
   std::vector<std::unique_ptr<Listener>> listeners;

@@ -338,7 +338,7 @@ class RouterChannel {
         }
       } else if (cmd.has_close()) {
         if (auto conn = registry_.find(cmd.close().session_id())) {
-          conn->closeFromRouter(cmd.close().condition(), cmd.close().text());
+          conn->closeWithError(cmd.close().condition(), cmd.close().text());
         }
       }
     }
