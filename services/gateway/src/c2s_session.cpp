@@ -17,6 +17,8 @@ namespace {
 
 using C = stream::StreamErrorCondition;
 
+// How long a bind waits for the router before the client is told to wait and retry.
+constexpr auto kBindTimeout = std::chrono::seconds(10);
 // Random bytes in a restarted stream's id (the first one comes from the connection).
 constexpr size_t kStreamIdBytes = 8;
 
@@ -67,7 +69,7 @@ C2sSession::~C2sSession() = default;
 
 void C2sSession::onBytes(std::string_view data) {
   if (closed() || state_ == State::kTlsHandshake || data.empty()) return;
-  if (authPending_) {
+  if (waiting()) {
     hold(data);
     return;
   }
@@ -76,7 +78,7 @@ void C2sSession::onBytes(std::string_view data) {
 
 void C2sSession::pump(std::string_view data) {
   pumping_ = true;
-  while (!closed() && !authPending_ && state_ != State::kTlsHandshake) {
+  while (!closed() && !waiting() && state_ != State::kTlsHandshake) {
     if (decoderPaused_) resumeDecoder();
     if (data.empty()) break;
     data.remove_prefix(decoder_->feed(data));
@@ -87,7 +89,7 @@ void C2sSession::pump(std::string_view data) {
     }
   }
   pumping_ = false;
-  if (!closed() && authPending_ && !data.empty()) hold(data);
+  if (!closed() && waiting() && !data.empty()) hold(data);
 }
 
 void C2sSession::resumeDecoder() {
@@ -270,13 +272,48 @@ void C2sSession::negotiationIq(xml::Element element) {
   streamError({C::kNotAuthorized, "stanza before resource binding"});
 }
 
-void C2sSession::bindSession(const jid::Jid& jid) {
-  if (closed()) return;  // writing the result overflowed the send queue: never bound
-  bound_ = true;
-  state_ = State::kBound;
+void C2sSession::requestBind(const jid::Jid& jid, std::string onSuccess, std::string iqId,
+                             std::string iqTo) {
+  if (closed()) return;
+  state_ = State::kBinding;
   fullJid_ = jid.str();
   bareJid_ = jid.bareStr();
-  router_.sessionBound(sessionInfo());
+  bind_ = {std::move(onSuccess), std::move(iqId), std::move(iqTo)};
+  decoder_->pause();  // the rest of the chunk waits for the router's answer
+  decoderPaused_ = true;
+  transport_.flushAfter(kBindTimeout);
+  bindRequested_ = true;
+  router_.sessionBound(sessionInfo());  // may answer at once (onBindResult)
+}
+
+void C2sSession::onBindResult(std::string_view condition) {
+  if (state_ != State::kBinding) return;  // closed meanwhile, or timed out
+  if (!condition.empty()) {
+    bindFailed(condition);
+    return;
+  }
+  state_ = State::kBound;
+  bound_ = true;
+  send(std::exchange(bind_.onSuccess, {}));
+  flushHeld();  // what the router sent before its answer reached us
+  if (!pumping_ && !closed()) pump(std::exchange(held_, {}));
+}
+
+// RFC 6120 §7.6.2.1: the client may try again; nobody can reach the JID meanwhile.
+void C2sSession::bindFailed(std::string_view condition) {
+  state_ = State::kAuthenticated;
+  bindRequested_ = false;
+  fullJid_.clear();
+  std::string out;
+  appendStanzaError(out, "iq", bind_.iqId, bind_.iqTo, stanza::stanzaError(condition));
+  send(std::move(out));
+  std::vector<v1::Stanza> messages;
+  for (auto& held : std::exchange(heldStanzas_, {})) {
+    if (held.kind() == v1::STANZA_KIND_MESSAGE) messages.push_back(std::move(held));
+  }
+  heldBytes_ = 0;
+  if (!messages.empty()) router_.undeliverable(sessionId_, bareJid_, std::move(messages));
+  if (!pumping_ && !closed()) pump(std::exchange(held_, {}));
 }
 
 // --- Bound stream -----------------------------------------------------------------------
@@ -380,6 +417,18 @@ void C2sSession::deliver(const v1::Stanza& stanza) {
     if (stanza.kind() == v1::STANZA_KIND_MESSAGE) onUnwritten({Outbound::routed(stanza)});
     return;
   }
+  if (state_ == State::kBinding) {
+    // Routed before the router's bind answer reached us: written right after it. Bounded
+    // like the CSI hold; past it a message takes the offline path, a presence is counted.
+    if (heldStanzas_.size() < config_.csiMaxHeldStanzas) {
+      heldStanzas_.push_back(stanza);
+    } else if (stanza.kind() == v1::STANZA_KIND_MESSAGE) {
+      router_.undeliverable(sessionId_, bareJid_, {stanza});
+    } else if (config_.events != nullptr) {
+      config_.events->stanzasDropped({sessionId_, transport_.remoteAddress()}, "binding-held", 1);
+    }
+    return;
+  }
   if (inactive_ && !csiUrgent(stanza)) {
     const size_t bytes = stanza.ByteSizeLong();
     if (heldStanzas_.empty()) transport_.flushAfter(config_.csiMaxHold);
@@ -406,13 +455,25 @@ void C2sSession::write(const v1::Stanza& stanza) {
 }
 
 void C2sSession::flushHeld() {
-  if (heldStanzas_.empty()) return;
+  if (heldStanzas_.empty() || state_ == State::kBinding) return;
   std::vector<v1::Stanza> held = std::exchange(heldStanzas_, {});
   heldBytes_ = 0;
   for (const auto& s : held) write(s);
 }
 
-void C2sSession::onFlushTimer() { flushHeld(); }
+void C2sSession::onFlushTimer() {
+  if (state_ != State::kBinding) {
+    flushHeld();
+    return;
+  }
+  // The router did not answer the bind in time (its stream is down): tell it the session
+  // is over, in case the bind arrives later, and the client to wait.
+  v1::SessionEnded ended;
+  ended.set_session_id(sessionId_);
+  ended.set_full_jid(fullJid_);
+  router_.sessionEnded(ended);
+  bindFailed("resource-constraint");
+}
 
 void C2sSession::setInactive(bool inactive) {
   inactive_ = inactive;
@@ -565,7 +626,7 @@ void C2sSession::closeAfter(std::string bytes) {
 }
 
 void C2sSession::endSession() {
-  if (ended_ || !bound_) return;
+  if (ended_ || !bindRequested_) return;
   ended_ = true;
   // Messages held for an inactive client take the offline path (presence needs none: the
   // router answers probes from the directory).

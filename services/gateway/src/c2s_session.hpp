@@ -48,6 +48,7 @@ class C2sSession final : private stream::DecoderCallbacks {
     kNegotiating,    // before authentication (STARTTLS, SASL, legacy auth, registration)
     kTlsHandshake,   // <proceed/> sent: the bytes are the TLS layer's
     kAuthenticated,  // SASL done: restart, then bind
+    kBinding,        // bind asked of the router: nothing is read until it answers
     kBound,          // a resource is bound: stanzas go to the router
     kClosed,
   };
@@ -99,6 +100,8 @@ class C2sSession final : private stream::DecoderCallbacks {
   /// Writes an offline message; acknowledges it (RouterLink::offlineAck) once the client
   /// answered a ping sent after it.
   void deliverOffline(const v1::Delivery& delivery);
+  /// The router's answer to the bind: empty `condition` is bound, else the bind failed.
+  void onBindResult(std::string_view condition);
   /// Closes the stream with an RFC 6120 stream error, e.g. "conflict" (resource replaced).
   void closeWithError(std::string_view condition, std::string_view text);
 
@@ -142,8 +145,9 @@ class C2sSession final : private stream::DecoderCallbacks {
   void beginTls();
   /// Authenticated as `account` (bare). `restart`: SASL, the client opens a new stream.
   void authenticated(const jid::Jid& account, bool restart);
-  /// Binds the full JID and tells the router (after the result was written).
-  void bindSession(const jid::Jid& jid);
+  /// Asks the router to bind the full JID; `onSuccess` is written once it did, else an
+  /// error answers iq `iqId` (RFC 6120 §7.6.2.1: 'wait', e.g. resource-constraint).
+  void requestBind(const jid::Jid& jid, std::string onSuccess, std::string iqId, std::string iqTo);
   /// Counts a failed attempt; past the limit, appends the stream error to `out`, sends it
   /// and closes (returns true).
   bool countFailure(std::string& out);
@@ -190,6 +194,8 @@ class C2sSession final : private stream::DecoderCallbacks {
 
   void write(const v1::Stanza& stanza);
   void flushHeld();
+  bool waiting() const { return authPending_ || state_ == State::kBinding; }
+  void bindFailed(std::string_view condition);
   void sendPing(std::string_view id);
   // Whether `iq` answers our delivery-proof ping (then the messages it proves are acked).
   bool proofAnswered(const v1::Stanza& iq);
@@ -228,6 +234,15 @@ class C2sSession final : private stream::DecoderCallbacks {
   bool registered_ = false;
   int authFailures_ = 0;
   jid::Jid account_;  // user@domain once authenticated
+
+  // Binding: what to answer when the router does.
+  struct PendingBind {
+    std::string onSuccess;
+    std::string iqId;
+    std::string iqTo;
+  };
+  PendingBind bind_;
+  bool bindRequested_ = false;  // the router heard of this session: it must hear of its end
 
   // Bound session
   bool bound_ = false;

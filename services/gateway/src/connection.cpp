@@ -302,6 +302,12 @@ void Connection::closeWithError(std::string condition, std::string text) {
                  });
 }
 
+void Connection::bindResult(std::string condition) {
+  asio::dispatch(strand_, [self = shared_from_this(), c = std::move(condition)] {
+    if (!self->closed_) self->session_->onBindResult(c);
+  });
+}
+
 void Connection::holdUntilClosed(std::shared_ptr<void> ticket) {
   asio::dispatch(strand_, [self = shared_from_this(), t = std::move(ticket)]() mutable {
     if (!self->closed_) self->ticket_ = std::move(t);  // else released right here

@@ -56,6 +56,8 @@ class Connection : public Transport, public std::enable_shared_from_this<Connect
   // From the router link (any thread): hop onto the strand.
   void deliver(v1::Stanza stanza);
   void deliverOffline(v1::Delivery delivery);
+  /// The router's answer to this session's bind (empty: bound).
+  void bindResult(std::string condition);
   /// Ends the stream with an RFC 6120 stream error (the router's conflict, a refusal).
   void closeWithError(std::string condition, std::string text);
   /// Keeps `ticket` (e.g. a per-address admission) until the connection is torn down.

@@ -340,6 +340,10 @@ class RouterChannel {
         if (auto conn = registry_.find(cmd.close().session_id())) {
           conn->closeWithError(cmd.close().condition(), cmd.close().text());
         }
+      } else if (cmd.has_bind_result()) {
+        if (auto conn = registry_.find(cmd.bind_result().session_id())) {
+          conn->bindResult(cmd.bind_result().condition());
+        }
       }
     }
   }

@@ -348,18 +348,6 @@ TEST_F(SessionTest, TlsHandshakeFailureEndsQuietly) {
 
 // --- Deliveries --------------------------------------------------------------------------
 
-v1::Stanza chat(const std::string& body) {
-  v1::Stanza m;
-  m.set_kind(v1::STANZA_KIND_MESSAGE);
-  m.set_from("bob@example.com/pc");
-  m.set_to("alice@example.com/home");
-  m.set_type("chat");
-  m.mutable_element()->set_name("message");
-  m.mutable_element()->set_ns("jabber:client");
-  stanza::addTextChild(*m.mutable_element(), "body", "jabber:client", body);
-  return m;
-}
-
 TEST_F(SessionTest, DeliverWritesTheStanza) {
   login();
   session->deliver(chat("a<b"));

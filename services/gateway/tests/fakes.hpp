@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "c2s_session.hpp"
 #include "ports.hpp"
 
 namespace xmpp::gateway::testing {
@@ -156,6 +157,8 @@ class FakeAuth : public AuthClient {
 
 class FakeRouter : public RouterLink {
  public:
+  /// Answers every bind at once as bound (null: the test answers, onBindResult()).
+  C2sSession* confirmBinds = nullptr;
   struct Routed {
     std::string sessionId;
     std::string bareJid;
@@ -165,6 +168,7 @@ class FakeRouter : public RouterLink {
   void sessionBound(const v1::SessionInfo& s) override {
     bound.push_back(s);
     events.push_back("bound");
+    if (confirmBinds != nullptr) confirmBinds->onBindResult({});  // as the router would
   }
   void sessionUpdated(const v1::SessionInfo& s) override {
     updated.push_back(s);

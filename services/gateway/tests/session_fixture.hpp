@@ -48,6 +48,19 @@ inline std::string b64(const std::string& s) {
   return out;
 }
 
+/// A chat message from bob@example.com/pc to alice@example.com/home, as the router routes it.
+inline v1::Stanza chat(const std::string& body) {
+  v1::Stanza m;
+  m.set_kind(v1::STANZA_KIND_MESSAGE);
+  m.set_from("bob@example.com/pc");
+  m.set_to("alice@example.com/home");
+  m.set_type("chat");
+  m.mutable_element()->set_name("message");
+  m.mutable_element()->set_ns("jabber:client");
+  stanza::addTextChild(*m.mutable_element(), "body", "jabber:client", body);
+  return m;
+}
+
 inline const std::string kPlainAlice = b64(std::string("\0alice\0secret", 13));
 
 class SessionTest : public ::testing::Test {
@@ -57,6 +70,7 @@ class SessionTest : public ::testing::Test {
   void start() {
     session =
         std::make_unique<C2sSession>(transport, auth, router, config, "gw1/7", "s1d", *framing);
+    if (confirmBinds) router.confirmBinds = session.get();
   }
   void feed(std::string_view bytes) { session->onBytes(bytes); }
   void feedBytewise(std::string_view bytes) {
@@ -95,6 +109,7 @@ class SessionTest : public ::testing::Test {
     feed(bindIq(resource));
     ASSERT_TRUE(session->bound()) << transport.all;
     transport.take();
+    transport.flushDelays.clear();  // the bind's own timer
   }
   // Stream open on an insecure connection with legacy auth allowed.
   void openLegacy(std::string_view version = "") {
@@ -106,6 +121,7 @@ class SessionTest : public ::testing::Test {
 
   SessionConfig config;
   const Framing* framing = &tcpFraming();
+  bool confirmBinds = true;  // the fake router answers binds at once
   FakeTransport transport;
   FakeAuth auth;
   FakeRouter router;

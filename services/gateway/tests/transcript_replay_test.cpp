@@ -48,6 +48,7 @@ struct Harness {
   explicit Harness(SessionConfig c, std::string streamId = "a7747277") : config(std::move(c)) {
     session =
         std::make_unique<C2sSession>(transport, auth, router, config, "gw1/1", std::move(streamId));
+    router.confirmBinds = session.get();  // the router binds at once
   }
 
   // Feeds one client block in chunks of `chunk` bytes (0: at once), then plays the

@@ -120,6 +120,8 @@ class GatewaySink {
   virtual ~GatewaySink() = default;
   virtual void deliver(const std::string& gatewayId, v1::Delivery delivery) = 0;
   virtual void close(const std::string& gatewayId, v1::CloseSession close) = 0;
+  /// The outcome of a session_bound event, which the gateway's client is waiting for.
+  virtual void bindResult(const std::string& gatewayId, v1::BindResult result) = 0;
 };
 
 struct RouterConfig {

@@ -80,18 +80,30 @@ RouterStats RouterCore::stats() const {
 // ---- session lifecycle ----
 
 void RouterCore::onSessionBound(const v1::SessionInfo& session) {
+  const auto answer = [&](std::string_view condition) {
+    v1::BindResult result;
+    result.set_session_id(session.session_id());
+    result.set_condition(std::string(condition));
+    gateways_.bindResult(session.gateway_id(), std::move(result));
+  };
   guarded(backendErrors_, [&] {
     auto full = jid::Jid::parse(session.full_jid());
     if (!full || !full->isFull()) {
       countDrop();
+      answer("bad-request");
       return;
     }
     sessions_.add(session.session_id(), session.gateway_id(), session.full_jid());
     auto replaced = directory_.bind(full->bareStr(), full->resource(), session);
     if (!replaced) {
+      // Nobody could reach the JID: the client is told to wait, not handed a dead session
+      // (issue 9, case 8).
       countBackendError();
+      sessions_.erase(session.session_id());
+      answer("resource-constraint");
       return;
     }
+    answer({});
     if (!replaced->has_value() || (*replaced)->session_id() == session.session_id()) return;
 
     // RFC 6120 §7.7.2.2: the newer session wins; the older one gets <conflict/>.

@@ -287,6 +287,12 @@ void GatewayHub::close(const std::string& gatewayId, v1::CloseSession close) {
   push(gatewayId, std::move(c));
 }
 
+void GatewayHub::bindResult(const std::string& gatewayId, v1::BindResult result) {
+  v1::RouterCommand c;
+  *c.mutable_bind_result() = std::move(result);
+  push(gatewayId, std::move(c));
+}
+
 void GatewayHub::attach(const std::string& gatewayId, std::shared_ptr<Outbox> outbox) {
   std::lock_guard lock(mu_);
   outboxes_[gatewayId] = std::move(outbox);

@@ -74,6 +74,7 @@ class GatewayHub final : public GatewaySink {
  public:
   void deliver(const std::string& gatewayId, v1::Delivery delivery) override;
   void close(const std::string& gatewayId, v1::CloseSession close) override;
+  void bindResult(const std::string& gatewayId, v1::BindResult result) override;
   void attach(const std::string& gatewayId, std::shared_ptr<Outbox> outbox);
   void detach(const std::string& gatewayId, const std::shared_ptr<Outbox>& outbox);
   std::vector<std::string> connected() const;

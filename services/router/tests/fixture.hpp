@@ -280,6 +280,15 @@ class RecordingSink final : public GatewaySink {
     std::lock_guard lock(mu_);
     commands_.push_back({gatewayId, std::nullopt, std::move(close)});
   }
+  // Kept apart from the commands: every bind gets one.
+  void bindResult(const std::string&, v1::BindResult result) override {
+    std::lock_guard lock(mu_);
+    bindResults_.push_back(std::move(result));
+  }
+  std::vector<v1::BindResult> bindResults() const {
+    std::lock_guard lock(mu_);
+    return bindResults_;
+  }
 
   std::vector<Command> commands() const {
     std::lock_guard lock(mu_);
@@ -316,6 +325,7 @@ class RecordingSink final : public GatewaySink {
  private:
   mutable std::mutex mu_;
   std::vector<Command> commands_;
+  std::vector<v1::BindResult> bindResults_;
 };
 
 /// A client session as the tests drive it.

@@ -156,5 +156,20 @@ TEST_F(SessionLifecycleTest, GarbageIsDroppedNotFatal) {
   EXPECT_GE(core_.stats().dropped, 4u);
 }
 
+// Issue 9 case 8: the gateway's client waits for the bind's outcome; a directory that
+// cannot be written is a 'wait' error for it, not a JID nobody can reach.
+TEST_F(RouterTest, EveryBindIsAnsweredAndAFailedDirectoryWriteIsResourceConstraint) {
+  Client alice = bind("alice", "phone");
+  ASSERT_EQ(sink_.bindResults().size(), 1u);
+  EXPECT_EQ(sink_.bindResults()[0].session_id(), alice.sessionId);
+  EXPECT_EQ(sink_.bindResults()[0].condition(), "");
+  directory_.failing = true;
+  Client bob = bind("bob", "pc");
+  ASSERT_EQ(sink_.bindResults().size(), 2u);
+  EXPECT_EQ(sink_.bindResults()[1].session_id(), bob.sessionId);
+  EXPECT_EQ(sink_.bindResults()[1].condition(), "resource-constraint");
+  EXPECT_EQ(core_.trackedSessions(), 1u);  // bob's is not kept
+}
+
 }  // namespace
 }  // namespace xmpp::router::testing

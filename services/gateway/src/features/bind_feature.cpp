@@ -34,8 +34,7 @@ void bindResource(C2sSession& s, const v1::Stanza& iq, const v1::Element& bind) 
   payload += "</jid></bind>";
   std::string out;
   appendIqResult(out, iq.id(), iq.to(), payload);
-  s.send(std::move(out));
-  s.bindSession(*jid);
+  s.requestBind(*jid, std::move(out), iq.id(), iq.to());  // written once the router bound it
 }
 
 void bind(C2sSession& s, const v1::Stanza& iq, const v1::Element& payload) {

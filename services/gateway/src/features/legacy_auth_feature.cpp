@@ -110,8 +110,7 @@ void legacyAuth(C2sSession& s, const v1::Stanza& iq, const v1::Element& query) {
         }
         s.authenticated(jid->bare(), false);
         appendIqResult(out, id, from);
-        s.send(std::move(out));
-        s.bindSession(*jid);
+        s.requestBind(*jid, std::move(out), id, from);  // XEP-0078 binds too
       }));
 }
 
