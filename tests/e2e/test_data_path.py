@@ -6,6 +6,7 @@ import os
 import re
 import resource
 import selectors
+import signal
 import socket
 import ssl
 import sys
@@ -297,6 +298,42 @@ class PerAddressLimitTest(unittest.TestCase):
             self.assertLess(time.monotonic(), deadline, "the freed slot was never given back")
         for c in held:
             c.sock.close()
+
+
+class SessionDirectoryDownTest(unittest.TestCase):
+    """Case 8: with the session directory (Redis) gone, a bind is answered with a 'wait'
+    error, not a JID nobody can reach."""
+
+    cluster = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.cluster = Cluster(gateways=1)
+        cls.cluster.adduser("finn", "finn-pw")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.cluster.stop()
+
+    def test_case8_a_bind_the_directory_cannot_record_is_a_wait_error(self):
+        c = RawClient(self.cluster)
+        c.starttls()
+        c.open_stream()
+        c.read_until(r"</stream:features>")
+        payload = base64.b64encode(b"\0finn\0finn-pw").decode()
+        c.send(f"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>{payload}</auth>")
+        c.read_until(r"<success")
+        c.clear()
+        c.open_stream()
+        c.read_until(r"</stream:features>")
+        c.clear()
+        os.kill(self.cluster.pid("redis"), signal.SIGKILL)
+        c.send("<iq type='set' id='bind1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"
+               "<resource>r</resource></bind></iq>")
+        text = c.read_until(r"</iq>", timeout=20)
+        self.assertRegex(text, r"<iq type=\"error\" id=\"bind1\"><error [^>]*type=\"wait\">"
+                               r"<resource-constraint ")
+        c.close()
 
 
 class LoginStormTest(unittest.TestCase):
