@@ -3,7 +3,6 @@
 #include <charconv>
 #include <utility>
 
-#include "features/csi.hpp"
 #include "features/stream_feature.hpp"
 #include "random_id.hpp"
 #include "xmpp/stanza/codec.hpp"
@@ -406,128 +405,6 @@ v1::SessionInfo C2sSession::sessionInfo() const {
   info.set_interested(interested_);
   if (available_ && lastPresence_) *info.mutable_presence() = *lastPresence_;
   return info;
-}
-
-// --- Router side ------------------------------------------------------------------------
-
-void C2sSession::deliver(const v1::Stanza& stanza) {
-  if (closed()) {
-    // Closing (our last bytes queued, the connection not yet gone): never to be written, so a
-    // message goes back to the router's offline path (issue 9, case 3).
-    if (stanza.kind() == v1::STANZA_KIND_MESSAGE) onUnwritten({Outbound::routed(stanza)});
-    return;
-  }
-  if (state_ == State::kBinding) {
-    // Routed before the router's bind answer reached us: written right after it. Bounded
-    // like the CSI hold; past it a message takes the offline path, a presence is counted.
-    if (heldStanzas_.size() < config_.csiMaxHeldStanzas) {
-      heldStanzas_.push_back(stanza);
-    } else if (stanza.kind() == v1::STANZA_KIND_MESSAGE) {
-      router_.undeliverable(sessionId_, bareJid_, {stanza});
-    } else if (config_.events != nullptr) {
-      config_.events->stanzasDropped({sessionId_, transport_.remoteAddress()}, "binding-held", 1);
-    }
-    return;
-  }
-  if (inactive_ && !csiUrgent(stanza)) {
-    const size_t bytes = stanza.ByteSizeLong();
-    if (heldStanzas_.empty()) transport_.flushAfter(config_.csiMaxHold);
-    heldStanzas_.push_back(stanza);
-    heldBytes_ += bytes;
-    if (heldStanzas_.size() >= config_.csiMaxHeldStanzas || heldBytes_ >= config_.csiMaxHeldBytes) {
-      flushHeld();
-    }
-    return;
-  }
-  flushHeld();  // what was held came first
-  write(stanza);
-}
-
-void C2sSession::write(const v1::Stanza& stanza) {
-  if (closed()) return;
-  std::string out;
-  stanza::toXml(stanza, out);
-  if (stanza.kind() == v1::STANZA_KIND_MESSAGE) {
-    transport_.write(std::move(out), Outbound::routed(stanza));
-  } else {
-    transport_.write(std::move(out));
-  }
-}
-
-void C2sSession::flushHeld() {
-  if (heldStanzas_.empty() || state_ == State::kBinding) return;
-  std::vector<v1::Stanza> held = std::exchange(heldStanzas_, {});
-  heldBytes_ = 0;
-  for (const auto& s : held) write(s);
-}
-
-void C2sSession::onFlushTimer() {
-  if (state_ != State::kBinding) {
-    flushHeld();
-    return;
-  }
-  // The router did not answer the bind in time (its stream is down): tell it the session
-  // is over, in case the bind arrives later, and the client to wait.
-  v1::SessionEnded ended;
-  ended.set_session_id(sessionId_);
-  ended.set_full_jid(fullJid_);
-  router_.sessionEnded(ended);
-  bindFailed("resource-constraint");
-}
-
-void C2sSession::setInactive(bool inactive) {
-  inactive_ = inactive;
-  if (!inactive) flushHeld();
-}
-
-void C2sSession::deliverOffline(const v1::Delivery& delivery) {
-  if (closed()) return;  // not written: the router keeps it offline
-  flushHeld();
-  std::string out;
-  stanza::toXml(delivery.stanza(), out);
-  if (delivery.offline_id() == 0) {
-    send(std::move(out));
-    return;
-  }
-  // Deleted once written (onWritten); never written, it stays stored (and is not handed
-  // back: it would be stored twice).
-  transport_.write(
-      std::move(out),
-      Outbound::offline(delivery.offline_id(),
-                        delivery.offline_user().empty() ? bareJid_ : delivery.offline_user()));
-}
-
-void C2sSession::onWritten(const Outbound& sent) {
-  if (sent.kind != Outbound::Kind::kOffline) return;
-  // Written is not read: deleted once a ping queued after it is answered (delivery_proof).
-  if (proof_.written({sent.offlineUser, sent.offlineId})) sendPing(proof_.startPing());
-}
-
-bool C2sSession::proofAnswered(const v1::Stanza& iq) {
-  if (!proof_.pingInFlight() || (iq.type() != "result" && iq.type() != "error") ||
-      !isServerAddress(iq.to())) {
-    return false;
-  }
-  bool again = false;
-  std::vector<DeliveryProof::Stored> proven = proof_.answered(iq.id(), again);
-  if (proven.empty()) return false;
-  std::vector<int64_t> ids;
-  for (size_t i = 0; i < proven.size(); ++i) {
-    ids.push_back(proven[i].id);
-    if (i + 1 == proven.size() || proven[i + 1].user != proven[i].user) {
-      router_.offlineAck(proven[i].user, std::exchange(ids, {}));
-    }
-  }
-  if (again) sendPing(proof_.startPing());
-  return true;
-}
-
-void C2sSession::onUnwritten(std::vector<Outbound> unwritten) {
-  std::vector<v1::Stanza> messages;
-  for (Outbound& sent : unwritten) {
-    if (sent.kind == Outbound::Kind::kRouted) messages.push_back(std::move(sent.stanza));
-  }
-  if (!messages.empty() && bound_) router_.undeliverable(sessionId_, bareJid_, std::move(messages));
 }
 
 void C2sSession::closeWithError(std::string_view condition, std::string_view text) {

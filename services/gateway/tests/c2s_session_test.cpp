@@ -552,67 +552,6 @@ TEST_F(SessionTest, BindWithoutResourceGeneratesOne) {
   EXPECT_EQ(router.bound.at(0).full_jid(), full);
 }
 
-// Issue 9 case 8: the bind is answered once the router bound the session; when it could not
-// (the session directory down), the client gets a 'wait' error and may bind again.
-class BindResultTest : public SessionTest {
- protected:
-  BindResultTest() { confirmBinds = false; }
-  void authenticate() {
-    openSecure();
-    auth.sasl.push_back({kOk, FakeAuth::success("alice")});
-    feed(plainAuth(kPlainAlice));
-    feed(header());
-    transport.take();
-  }
-};
-
-TEST_F(BindResultTest, TheBindIsAnsweredOnlyOnceTheRouterBoundIt) {
-  authenticate();
-  feed(bindIq("home") + "<presence/>");
-  EXPECT_EQ(transport.take(), "");  // waiting for the router
-  ASSERT_EQ(router.bound.size(), 1u);
-  EXPECT_TRUE(router.stanzas.empty());  // the pipelined presence waits too
-  EXPECT_FALSE(session->bound());
-  session->deliver(chat("early"));
-  EXPECT_EQ(transport.take(), "");
-  session->onBindResult("");
-  const std::string out = transport.take();
-  EXPECT_THAT(out, HasSubstr("<jid>alice@example.com/home</jid>"));
-  EXPECT_THAT(out, HasSubstr("<body>early</body>"));
-  EXPECT_LT(out.find("<jid>"), out.find("early"));  // the result first
-  EXPECT_TRUE(session->bound());
-  ASSERT_EQ(router.stanzas.size(), 1u);  // the presence, read after the answer
-}
-
-TEST_F(BindResultTest, AFailedBindIsAWaitErrorAndMayBeTriedAgain) {
-  authenticate();
-  feed(bindIq("home"));
-  session->onBindResult("resource-constraint");
-  EXPECT_THAT(
-      transport.take(),
-      HasSubstr(
-          "<iq type=\"error\" id=\"b1\"><error code=\"500\" type=\"wait\"><resource-constraint "));
-  EXPECT_FALSE(session->bound());
-  EXPECT_FALSE(session->closed());
-  feed(bindIq("home", "b2"));
-  ASSERT_EQ(router.bound.size(), 2u);
-  session->onBindResult("");
-  EXPECT_THAT(transport.take(), HasSubstr("<iq type=\"result\" id=\"b2\">"));
-  EXPECT_TRUE(session->bound());
-}
-
-TEST_F(BindResultTest, NoAnswerInTimeEndsTheAttemptAtTheRouterAndTellsTheClientToWait) {
-  authenticate();
-  feed(bindIq("home"));
-  ASSERT_FALSE(transport.flushDelays.empty());
-  session->onFlushTimer();  // the bind timeout
-  ASSERT_EQ(router.ended.size(), 1u);
-  EXPECT_EQ(router.ended[0].full_jid(), "alice@example.com/home");
-  EXPECT_THAT(transport.take(), HasSubstr("<resource-constraint "));
-  session->onBindResult("");  // too late: ignored
-  EXPECT_FALSE(session->bound());
-}
-
 TEST_F(SessionTest, BindErrors) {
   openSecure();
   auth.sasl.push_back({kOk, FakeAuth::success("alice")});
