@@ -26,14 +26,15 @@ class Cluster : public ::testing::Test {
     pg_ = new testing::TestPostgres();
     const std::string db = "--db.url=" + pg_->connectionString();
     roster_ = new ServiceProcess(XMPP_USERDATA_BIN, {db, "--userdata.listen=127.0.0.1:0",
-                                                   "--ops.port=0", "--roster.offline_quota=5"});
+                                                     "--ops.port=0", "--roster.offline_quota=5"});
     roster_->start();
     for (auto*& a : auth_) {
       a = new ServiceProcess(
-          XMPP_AUTH_BIN, {db, "--auth.listen=127.0.0.1:0", "--ops.port=0",
-                          "--auth.token_key=shared-by-replicas", "--auth.registration=true",
-                          "--auth.store_plaintext=true", "--auth.throttle.account_failures=3",
-                          "--userdata.address=" + roster_->grpcAddress(), "--xmpp.domain=localhost"});
+          XMPP_AUTH_BIN,
+          {db, "--auth.listen=127.0.0.1:0", "--ops.port=0", "--auth.token_key=shared-by-replicas",
+           "--auth.registration=true", "--auth.store_plaintext=true",
+           "--auth.throttle.account_failures=3", "--userdata.address=" + roster_->grpcAddress(),
+           "--xmpp.domain=localhost"});
       a->start();
     }
   }
