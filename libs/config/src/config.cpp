@@ -120,6 +120,22 @@ std::string Config::getString(const std::string& key, const std::string& fallbac
   return find(key).value_or(fallback);
 }
 
+std::vector<std::string> Config::getList(const std::string& key,
+                                         const std::string& fallback) const {
+  const std::string value = getString(key, fallback);
+  std::vector<std::string> out;
+  for (size_t start = 0; start < value.size();) {
+    size_t end = value.find(',', start);
+    if (end == std::string::npos) end = value.size();
+    std::string item = value.substr(start, end - start);
+    item.erase(0, item.find_first_not_of(' '));
+    item.erase(item.find_last_not_of(' ') + 1);
+    if (!item.empty()) out.push_back(std::move(item));
+    start = end + 1;
+  }
+  return out;
+}
+
 int64_t Config::getInt(const std::string& key, int64_t fallback) const {
   auto v = find(key);
   if (!v || v->empty()) return fallback;

@@ -21,6 +21,14 @@ TEST(Config, FlattensYamlAndConvertsTypes) {
   EXPECT_THROW(Config::fromYaml("a: x").getInt("a", 0), std::runtime_error);
 }
 
+TEST(Config, ListsAreCommaSeparatedAndTrimmed) {
+  Config c;
+  c.set("router.addresses", " a:1, b:2,,c:3 ");
+  EXPECT_EQ(c.getList("router.addresses"), (std::vector<std::string>{"a:1", "b:2", "c:3"}));
+  EXPECT_EQ(c.getList("missing", "x"), std::vector<std::string>{"x"});
+  EXPECT_TRUE(c.getList("missing").empty());
+}
+
 TEST(Config, EnvironmentThenFlagsOverrideTheFile) {
   char path[] = "/tmp/xmpp-config-XXXXXX";
   int fd = mkstemp(path);

@@ -37,18 +37,6 @@ std::string randomHex(size_t bytes) {
   return out;
 }
 
-std::vector<std::string> splitList(const std::string& s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= s.size()) {
-    size_t comma = s.find(',', start);
-    if (comma == std::string::npos) comma = s.size();
-    if (comma > start) out.push_back(s.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
-}
-
 std::unique_ptr<asio::ssl::context> makeTlsContext(const config::Config& cfg) {
   const std::string cert = cfg.getString("tls.certificate", "");
   const std::string key = cfg.getString("tls.key_file", "");
@@ -150,8 +138,8 @@ int main(int argc, char** argv) try {
   gateway::OperatorEvents events(*registry);
   sc.events = &events;
   gateway::SessionRegistry sessions;
-  gateway::RouterLinks routers(splitList(cfg.getString("router.addresses", "127.0.0.1:50053")),
-                               gatewayId, sessions, io, metrics);
+  gateway::RouterLinks routers(cfg.getList("router.addresses", "127.0.0.1:50053"), gatewayId,
+                               sessions, io, metrics);
   auto authStub = v1::Auth::NewStub(grpc::CreateChannel(
       cfg.getString("auth.address", "127.0.0.1:50051"), grpc::InsecureChannelCredentials()));
 

@@ -13,25 +13,6 @@
 
 using namespace xmpp;
 
-namespace {
-
-// "a, b,c" -> {"a", "b", "c"}.
-std::vector<std::string> splitList(const std::string& value) {
-  std::vector<std::string> out;
-  for (size_t start = 0; start < value.size();) {
-    size_t end = value.find(',', start);
-    if (end == std::string::npos) end = value.size();
-    std::string item = value.substr(start, end - start);
-    item.erase(0, item.find_first_not_of(' '));
-    item.erase(item.find_last_not_of(' ') + 1);
-    if (!item.empty()) out.push_back(std::move(item));
-    start = end + 1;
-  }
-  return out;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) try {
   runtime::blockShutdownSignals();
   const auto cfg = config::Config::load(argc, argv);
@@ -72,11 +53,11 @@ int main(int argc, char** argv) try {
   // XEP-0157: xmpp.contact.<kind> = comma-separated URIs (mailto:, xmpp:, https:).
   for (const char* kind :
        {"abuse", "admin", "feedback", "sales", "security", "status", "support"}) {
-    auto uris = splitList(cfg.getString(std::string("xmpp.contact.") + kind, ""));
+    auto uris = cfg.getList(std::string("xmpp.contact.") + kind);
     if (!uris.empty()) rc.contactAddresses[std::string(kind) + "-addresses"] = std::move(uris);
   }
   // router.service_domains = "conference.example.com=muc, upload.example.com=upload".
-  for (const std::string& entry : splitList(cfg.getString("router.service_domains", ""))) {
+  for (const std::string& entry : cfg.getList("router.service_domains")) {
     const size_t eq = entry.find('=');
     auto domain = jid::Jid::parse(entry.substr(0, eq));
     if (eq == std::string::npos || !domain || !domain->local().empty() ||

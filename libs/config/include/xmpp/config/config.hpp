@@ -33,6 +33,8 @@ class Config {
   std::string getString(const std::string& key, const std::string& fallback) const;
   int64_t getInt(const std::string& key, int64_t fallback) const;
   bool getBool(const std::string& key, bool fallback) const;
+  /// A comma-separated value as its items, each trimmed of spaces, empty ones left out.
+  std::vector<std::string> getList(const std::string& key, const std::string& fallback = {}) const;
   /// Value of `key`, else the contents of the file at `<key>_file`, else `fallback`.
   std::string getSecret(const std::string& key, const std::string& fallback = {}) const;
 
