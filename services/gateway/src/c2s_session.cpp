@@ -306,12 +306,8 @@ void C2sSession::bindFailed(std::string_view condition) {
   std::string out;
   appendStanzaError(out, "iq", bind_.iqId, bind_.iqTo, stanza::stanzaError(condition));
   send(std::move(out));
-  std::vector<v1::Stanza> messages;
-  for (auto& held : std::exchange(heldStanzas_, {})) {
-    if (held.kind() == v1::STANZA_KIND_MESSAGE) messages.push_back(std::move(held));
-  }
-  heldBytes_ = 0;
-  if (!messages.empty()) router_.undeliverable(sessionId_, bareJid_, std::move(messages));
+  reportAuthFailure("bind", condition);
+  returnHeld("bind-failed-presence");
   if (!pumping_ && !closed()) pump(std::exchange(held_, {}));
 }
 
@@ -502,23 +498,26 @@ void C2sSession::closeAfter(std::string bytes) {
   transport_.close();
 }
 
+// Stanzas held and never to be written: messages take the router's offline path; presence
+// needs none (the router answers probes from the directory) and is counted.
+void C2sSession::returnHeld(std::string_view reason) {
+  std::vector<v1::Stanza> held = std::exchange(heldStanzas_, {});
+  heldBytes_ = 0;
+  std::vector<v1::Stanza> messages;
+  for (auto& h : held) {
+    if (h.kind() == v1::STANZA_KIND_MESSAGE) messages.push_back(std::move(h));
+  }
+  const size_t dropped = held.size() - messages.size();
+  if (dropped > 0 && config_.events != nullptr) {
+    config_.events->stanzasDropped({sessionId_, transport_.remoteAddress()}, reason, dropped);
+  }
+  if (!messages.empty()) router_.undeliverable(sessionId_, bareJid_, std::move(messages));
+}
+
 void C2sSession::endSession() {
   if (ended_ || !bindRequested_) return;
   ended_ = true;
-  // Messages held for an inactive client take the offline path (presence needs none: the
-  // router answers probes from the directory).
-  std::vector<v1::Stanza> messages;
-  for (auto& s : heldStanzas_) {
-    if (s.kind() == v1::STANZA_KIND_MESSAGE) messages.push_back(std::move(s));
-  }
-  const size_t dropped = heldStanzas_.size() - messages.size();
-  if (dropped > 0 && config_.events != nullptr) {
-    config_.events->stanzasDropped({sessionId_, transport_.remoteAddress()}, "csi-held-presence",
-                                   dropped);
-  }
-  heldStanzas_.clear();
-  heldBytes_ = 0;
-  if (!messages.empty()) router_.undeliverable(sessionId_, bareJid_, std::move(messages));
+  returnHeld("csi-held-presence");
   v1::SessionEnded ended;
   ended.set_session_id(sessionId_);
   ended.set_full_jid(fullJid_);

@@ -196,6 +196,7 @@ class C2sSession final : private stream::DecoderCallbacks {
   void flushHeld();
   bool waiting() const { return authPending_ || state_ == State::kBinding; }
   void bindFailed(std::string_view condition);
+  void returnHeld(std::string_view reason);
   void sendPing(std::string_view id);
   // Whether `iq` answers our delivery-proof ping (then the messages it proves are acked).
   bool proofAnswered(const v1::Stanza& iq);

@@ -9,11 +9,12 @@ namespace xmpp::gateway {
 namespace {
 
 // Label values must stay a small set: anything else a peer could make up is "other".
-// Besides the SASL conditions: the stanza conditions of a failed XEP-0078 login.
-constexpr std::array<std::string_view, 3> kLegacyConditions = {"not-acceptable", "bad-request",
-                                                               "internal-server-error"};
-constexpr std::array<std::string_view, 7> kMechanisms = {
-    "PLAIN", "SCRAM-SHA-1", "SCRAM-SHA-256", "SCRAM-SHA-512", "legacy", "sasl", "unknown"};
+// Besides the SASL conditions: the stanza conditions of a failed XEP-0078 login or bind.
+constexpr std::array<std::string_view, 4> kLegacyConditions = {
+    "not-acceptable", "bad-request", "internal-server-error", "resource-constraint"};
+// "bind": the router could not bind the session (answered with a 'wait' error).
+constexpr std::array<std::string_view, 8> kMechanisms = {
+    "PLAIN", "SCRAM-SHA-1", "SCRAM-SHA-256", "SCRAM-SHA-512", "legacy", "sasl", "unknown", "bind"};
 
 template <size_t N>
 std::string bounded(std::string_view value, const std::array<std::string_view, N>& known) {

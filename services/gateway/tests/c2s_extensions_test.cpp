@@ -32,6 +32,17 @@ class ReportingTest : public SessionTest {
   RecordingEvents events;
 };
 
+TEST_F(ReportingTest, AFailedBindIsReportedAsAFailedLogin) {
+  confirmBinds = false;
+  openSecure();
+  auth.sasl.push_back({kOk, FakeAuth::success("alice")});
+  feed(plainAuth(kPlainAlice));
+  feed(header());
+  feed(bindIq("home"));
+  session->onBindResult("resource-constraint");
+  EXPECT_THAT(events.lines, ::testing::Contains("auth bind resource-constraint 192.0.2.7"));
+}
+
 TEST_F(ReportingTest, FailedLoginsAndStreamErrorsAreReportedWithThePeer) {
   openSecure();
   auth.sasl.push_back({kOk, FakeAuth::failure("not-authorized")});
