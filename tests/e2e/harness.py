@@ -15,6 +15,7 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import slixmpp
@@ -121,9 +122,15 @@ class Cluster:
     A failed start is retried once with fresh ports and a fresh data folder (a port taken by
     something outside the reservation scheme); a failed start leaves no process behind."""
 
-    def __init__(self, gateways=2, auth_args="", gateway_args="", router_args=""):
+    def __init__(self, gateways=2, auth_args="", gateway_args="", router_args="",
+                 on_ports=None):
+        """`on_ports(cluster)` runs once the ports are reserved, before any process starts
+        (e.g. to aim a proxy at the router)."""
         self.gateways = gateways
         self.args = (auth_args, gateway_args, router_args)
+        self._on_ports = on_ports
+        self._argv = {}
+        self._procs = []  # processes restart() started: reaped by stop()
         for attempt in (1, 2):
             try:
                 self._start()
@@ -146,6 +153,8 @@ class Cluster:
         auth_args, gateway_args, router_args = self.args
         self.dir = tempfile.mkdtemp(prefix="xmpp-e2e-")
         self._reserve()
+        if self._on_ports is not None:
+            self._on_ports(self)
         env = dict(os.environ)
         env.update({
             "XMPP_DATA_DIR": self.dir,
@@ -208,6 +217,46 @@ class Cluster:
         with open(os.path.join(self.dir, name + ".pid")) as f:
             return int(f.read().strip())
 
+    def router_address(self):
+        return f"127.0.0.1:{self.port_base + 4}"
+
+    def redis(self, *args):
+        """A redis-cli command against the cluster's Redis; its output, stripped."""
+        r = subprocess.run(["redis-cli", "-p", str(self.port_base + 1), *args],
+                           capture_output=True, text=True, timeout=10)
+        return r.stdout.strip()
+
+    def kill(self, name, sig=9):
+        """Stops one process ('router', 'gateway-0', 'auth', 'userdata', 'redis') with
+        `sig` and waits until it is gone; restart(name) starts it again as it was."""
+        pid = self.pid(name)
+        if name != "redis":  # Redis renames its command line; restart() knows its flags
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                self._argv[name] = [a.decode() for a in f.read().split(b"\0") if a]
+        os.kill(pid, sig)
+        wait_until(lambda: not _alive(pid), 30, name + " gone")
+
+    def restart(self, name):
+        """Starts a process kill() stopped, with the same flags (Redis: empty, as at the
+        cluster's start), and waits until it is ready."""
+        if name == "redis":
+            subprocess.run(["redis-server", "--port", str(self.port_base + 1), "--bind",
+                            "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", self.dir,
+                            "--logfile", os.path.join(self.dir, "redis.log"), "--daemonize",
+                            "yes", "--pidfile", os.path.join(self.dir, "redis.pid")],
+                           check=True, timeout=30)
+            wait_until(lambda: self.redis("ping") == "PONG", 30, "redis back")
+            return
+        with open(os.path.join(self.dir, name + ".log"), "a") as log:
+            p = subprocess.Popen(self._argv[name], stdout=log, stderr=subprocess.STDOUT,
+                                 start_new_session=True, env=self.env)
+        self._procs.append(p)
+        with open(os.path.join(self.dir, name + ".pid"), "w") as f:
+            f.write(str(p.pid))
+        service = int(name.split("-")[1]) if name.startswith("gateway-") else name
+        wait_until(lambda: _http_status(self.ops_port(service), "/readyz") == 200, 60,
+                   name + " ready")
+
     def log(self, name):
         with open(os.path.join(self.dir, name + ".log"), errors="replace") as f:
             return f.read()
@@ -217,6 +266,12 @@ class Cluster:
         if getattr(self, "env", None) is not None:
             subprocess.run([os.path.join(ROOT, "scripts", "cluster.sh"), "stop"], env=self.env,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+        for p in getattr(self, "_procs", []):
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
         if getattr(self, "_watchdog", None) is not None:
             try:
                 self._watchdog.stdin.write("done\n")
@@ -230,6 +285,115 @@ class Cluster:
                 block.release()
         if getattr(self, "dir", None):
             shutil.rmtree(self.dir, ignore_errors=True)
+
+def _alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _http_status(port, path):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+            s.sendall(f"GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".encode())
+            head = s.recv(64).decode("latin-1")
+        return int(head.split()[1]) if head.startswith("HTTP/") else 0
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def metric(port, name):
+    """The sum of a Prometheus metric's samples on an ops endpoint (0 if absent)."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            s.sendall(b"GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+            data = b""
+            while chunk := s.recv(65536):
+                data += chunk
+    except OSError:
+        return 0
+    total = 0.0
+    for line in data.decode("utf-8", "replace").splitlines():
+        if line.startswith(name + "{") or line.startswith(name + " "):
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
+class CuttableProxy:
+    """A TCP proxy on a free loopback port (a thread) whose connections can be cut and its
+    accepting paused: a network break between two services, with both processes alive."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._target = None
+        self._open = True
+        self._pairs = []
+        self._listener = socket.socket()
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(64)
+        self.port = self._listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def aim(self, port):
+        self._target = port
+
+    def cut(self):
+        """Closes every proxied connection and refuses new ones until resume()."""
+        with self._lock:
+            self._open = False
+            pairs, self._pairs = self._pairs, []
+        for a, b in pairs:
+            for s in (a, b):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                s.close()
+
+    def resume(self):
+        with self._lock:
+            self._open = True
+
+    def close(self):
+        self.cut()
+        self._listener.close()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            with self._lock:
+                if not self._open or self._target is None:
+                    client.close()
+                    continue
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self._target), timeout=5)
+            except OSError:
+                client.close()
+                continue
+            with self._lock:
+                self._pairs.append((client, upstream))
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(src, dst):
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        for s in (src, dst):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
 
 def cluster_processes(data_dir, ports):
     """Pids whose command line names `data_dir` or listens on one of `ports` (Redis renames

@@ -26,6 +26,10 @@ int serveUntilSignal(const config::Config& cfg, GrpcHostOptions options) {
   grpc::ResourceQuota quota(options.name);
   quota.SetMaxThreads(static_cast<int>(cfg.getInt(options.name + ".max_threads", 16)));
   builder.SetResourceQuota(quota);
+  if (options.maxMessageBytes > 0) {
+    builder.SetMaxReceiveMessageSize(options.maxMessageBytes);
+    builder.SetMaxSendMessageSize(options.maxMessageBytes);
+  }
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server || grpcPort == 0) {
     runtime::logError("cannot listen", {{"address", listen}});
@@ -39,6 +43,7 @@ int serveUntilSignal(const config::Config& cfg, GrpcHostOptions options) {
        .ready = options.ready});
   runtime::logInfo("listening", {{"grpc_port", std::to_string(grpcPort)},
                                  {"ops_port", std::to_string(ops.port())}});
+  options.onListening();
 
   const std::string sig = runtime::waitForShutdownSignal();
   runtime::logInfo("shutting down", {{"signal", sig}});

@@ -22,8 +22,8 @@ void C2sSession::deliver(const v1::Stanza& stanza) {
       heldStanzas_.push_back(stanza);
     } else if (stanza.kind() == v1::STANZA_KIND_MESSAGE) {
       router_.undeliverable(sessionId_, bareJid_, {stanza});
-    } else if (config_.events != nullptr) {
-      config_.events->stanzasDropped({sessionId_, transport_.remoteAddress()}, "binding-held", 1);
+    } else {
+      reportDropped("binding-held", 1);
     }
     return;
   }

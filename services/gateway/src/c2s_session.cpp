@@ -359,7 +359,21 @@ void C2sSession::routeStanza(xml::Element element, std::string_view name) {
       router_.sessionUpdated(sessionInfo());
     }
   }
-  router_.stanza(sessionId_, bareJid_, std::move(s));
+  if (!router_.stanza(sessionId_, bareJid_, s)) refused(s);
+}
+
+// The router backlog is full (issue 9, case 4): a message or iq is answered with a 'wait'
+// error (RFC 6120 §8.3.3.18), an error or a presence is given up on, counted and logged.
+void C2sSession::refused(const v1::Stanza& s) {
+  if (s.type() != "error" && s.kind() != v1::STANZA_KIND_PRESENCE) {
+    std::string out;
+    appendStanzaError(out, s.element().name(), s.id(), s.to(), errors::kResourceConstraint);
+    send(std::move(out));
+  }
+  const std::string_view what = s.kind() == v1::STANZA_KIND_PRESENCE || s.type() == "error"
+                                    ? "router-backlog-full"
+                                    : "router-backlog-refused";
+  reportDropped(what, 1);
 }
 
 bool C2sSession::updatePresence(const v1::Stanza& presence) {
@@ -483,6 +497,11 @@ void C2sSession::reportStreamError(const stream::StreamError& error, bool fromCl
                               stream::conditionName(error.condition), error.text, fromClient);
 }
 
+void C2sSession::reportDropped(std::string_view reason, size_t count) {
+  if (config_.events == nullptr) return;
+  config_.events->stanzasDropped({sessionId_, transport_.remoteAddress()}, reason, count);
+}
+
 void C2sSession::reportAuthFailure(std::string_view mechanism, std::string_view condition) {
   if (config_.events == nullptr) return;
   config_.events->authFailed({sessionId_, transport_.remoteAddress()}, mechanism, condition);
@@ -508,9 +527,7 @@ void C2sSession::returnHeld(std::string_view reason) {
     if (h.kind() == v1::STANZA_KIND_MESSAGE) messages.push_back(std::move(h));
   }
   const size_t dropped = held.size() - messages.size();
-  if (dropped > 0 && config_.events != nullptr) {
-    config_.events->stanzasDropped({sessionId_, transport_.remoteAddress()}, reason, dropped);
-  }
+  if (dropped > 0) reportDropped(reason, dropped);
   if (!messages.empty()) router_.undeliverable(sessionId_, bareJid_, std::move(messages));
 }
 

@@ -137,6 +137,7 @@ class C2sSession final : private stream::DecoderCallbacks {
   bool mechanismOffered(std::string_view mechanism) const;
   void send(std::string bytes);
   void sendStanzaError(const v1::Stanza& request, const StanzaError& error);
+  void refused(const v1::Stanza& stanza);
   void streamError(const stream::StreamError& error, bool includeText = false);
   void closeAfter(std::string bytes);
   /// Writes `out`, then the end of our stream, and closes.
@@ -151,6 +152,7 @@ class C2sSession final : private stream::DecoderCallbacks {
   /// Counts a failed attempt; past the limit, appends the stream error to `out`, sends it
   /// and closes (returns true).
   bool countFailure(std::string& out);
+  void reportDropped(std::string_view reason, size_t count);
   void reportAuthFailure(std::string_view mechanism, std::string_view condition);
   void fillClientSession(v1::ClientSession& session) const;
   /// Stops reading until the callback made by guarded() has run.

@@ -20,6 +20,7 @@ Connection::Connection(tcp::socket socket, asio::ssl::context* tls, bool directT
       directTls_(directTls),
       timer_(strand_),
       preAuthTimer_(strand_),
+      pauseTimer_(strand_),
       router_(router),
       registry_(registry),
       options_(options),
@@ -66,6 +67,15 @@ void Connection::start() {
 void Connection::read() {
   if (closed_) return;
   auto self = shared_from_this();
+  if (!lingering_ && router_.congested()) {
+    // Back-pressure (issue 9, case 4): the routers are behind; the client's bytes wait in
+    // its socket (and TCP's window) instead of in our memory.
+    pauseTimer_.expires_after(std::chrono::milliseconds(20));
+    pauseTimer_.async_wait([self](const error_code& ec) {
+      if (!ec) self->read();
+    });
+    return;
+  }
   auto handler =
       asio::bind_executor(strand_, [self](const error_code& ec, size_t n) { self->onRead(ec, n); });
   socket_.async_read_some(asio::buffer(readBuf_), std::move(handler));
@@ -253,6 +263,7 @@ void Connection::teardown() {
   closed_ = true;
   timer_.cancel();
   preAuthTimer_.cancel();
+  pauseTimer_.cancel();
   ticket_.reset();
   if (flushTimer_) flushTimer_->cancel();
   reportUnwritten();

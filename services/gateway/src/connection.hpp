@@ -103,6 +103,7 @@ class Connection : public Transport, public std::enable_shared_from_this<Connect
   bool directTls_;
   boost::asio::steady_timer timer_;
   boost::asio::steady_timer preAuthTimer_;
+  boost::asio::steady_timer pauseTimer_;  // reading paused while the router backlog is high
   RouterLink& router_;
   SessionRegistry& registry_;
   const ConnectionOptions& options_;

@@ -1,6 +1,7 @@
 #include "network.hpp"
 
 #include "connection.hpp"
+#include "router_channel.hpp"
 #include "xmpp/runtime/runtime.hpp"
 
 namespace xmpp::gateway {
@@ -46,7 +47,30 @@ GatewayMetrics::GatewayMetrics(prometheus::Registry& r)
                         .Name("xmpp_gateway_router_streams")
                         .Help("Open streams to routers")
                         .Register(r)
-                        .Add({})) {}
+                        .Add({})),
+      routerBacklogBytes(prometheus::BuildGauge()
+                             .Name("xmpp_gateway_router_backlog_bytes")
+                             .Help("Event bytes waiting for a router stream, all routers")
+                             .Register(r)
+                             .Add({})),
+      routerRefused(prometheus::BuildCounter()
+                        .Name("xmpp_gateway_router_refused_total")
+                        .Help("Client stanzas refused (resource-constraint) because the "
+                              "router backlog was full")
+                        .Register(r)
+                        .Add({})),
+      routerBatchesResent(prometheus::BuildCounter()
+                              .Name("xmpp_gateway_router_batches_resent_total")
+                              .Help("Batches a broken router stream failed to write, queued "
+                                    "again for the next stream")
+                              .Register(r)
+                              .Add({})),
+      sessionsAnnounced(prometheus::BuildCounter()
+                            .Name("xmpp_gateway_sessions_announced_total")
+                            .Help("Sessions announced to routers (stream starts, directory "
+                                  "resets)")
+                            .Register(r)
+                            .Add({})) {}
 
 namespace {
 const char* kindName(const v1::Stanza& s) {
@@ -193,205 +217,15 @@ void StrandAuthClient::registerAccount(const v1::RegisterRequest& r, Callback<v1
       r, std::move(cb));
 }
 
-// ---- RouterChannel: one router, reconnecting ----
-
-class RouterChannel {
- public:
-  RouterChannel(std::string address, std::string gatewayId, SessionRegistry& registry,
-                boost::asio::io_context& io, GatewayMetrics& metrics)
-      : address_(std::move(address)),
-        gatewayId_(std::move(gatewayId)),
-        registry_(registry),
-        timer_(io),
-        metrics_(metrics),
-        stub_(v1::Router::NewStub(
-            grpc::CreateChannel(address_, grpc::InsecureChannelCredentials()))) {}
-
-  void start() { connect(); }
-  void stop() {
-    std::unique_lock lock(mu_);
-    // Flush what is queued (session-ended events of a drain) before half-closing.
-    doneCv_.wait_for(lock, std::chrono::seconds(3), [&] {
-      return stream_ == nullptr || (!writing_ && pending_.events_size() == 0);
-    });
-    stopping_ = true;
-    timer_.cancel();
-    if (stream_ != nullptr) stream_->finishWrites();
-    // Wait until the stream is done (OnDone), so no callback outlives us.
-    doneCv_.wait_for(lock, std::chrono::seconds(5), [&] { return stream_ == nullptr; });
-  }
-
-  // The router closed its side: finish ours (at most once, under the lock, while the hold
-  // keeps the stream alive).
-  void readEnded(void* s) {
-    std::lock_guard lock(mu_);
-    if (stream_ == s) stream_->finishWrites();
-  }
-  bool up() const {
-    std::lock_guard lock(mu_);
-    return stream_ != nullptr && ready_;
-  }
-
-  void send(v1::GatewayEvent ev) {
-    std::lock_guard lock(mu_);
-    if (pending_.events_size() >= kMaxPending) {
-      return;  // router unreachable for long: shed, the sessions will be cleaned up
-    }
-    *pending_.add_events() = std::move(ev);
-    writeLocked();
-  }
-
- private:
-  static constexpr int kMaxPending = 200'000;
-
-  class Stream final : public grpc::ClientBidiReactor<v1::GatewayBatch, v1::RouterBatch> {
-   public:
-    explicit Stream(RouterChannel& ch) : ch_(ch) {
-      ch_.stub_->async()->Connect(&ctx_, this);
-      StartRead(&in_);
-      AddHold();  // released by finishWrites(): keeps writes possible until then
-      StartCall();
-    }
-    void write(const v1::GatewayBatch* b) { StartWrite(b); }
-    void finishWrites() {
-      if (!holdReleased_.exchange(true)) {
-        StartWritesDone();
-        RemoveHold();
-      }
-    }
-    void OnWriteDone(bool ok) override { ch_.writeDone(ok); }
-    void OnReadDone(bool ok) override {
-      if (!ok) {
-        ch_.readEnded(this);
-        return;
-      }
-      ch_.onBatch(in_);
-      in_.Clear();
-      StartRead(&in_);
-    }
-    void OnDone(const grpc::Status& status) override {
-      ch_.streamDone(this, status);
-      delete this;
-    }
-
-   private:
-    RouterChannel& ch_;
-    grpc::ClientContext ctx_;
-    v1::RouterBatch in_;
-    std::atomic<bool> holdReleased_{false};
-  };
-
-  void connect() {
-    std::lock_guard lock(mu_);
-    if (stopping_) return;
-    // The hello leads the first batch of every stream.
-    v1::GatewayBatch withHello;
-    withHello.mutable_hello()->set_gateway_id(gatewayId_);
-    for (auto& ev : *pending_.mutable_events()) *withHello.add_events() = std::move(ev);
-    pending_.Swap(&withHello);
-    writing_ = false;
-    ready_ = true;
-    stream_ = new Stream(*this);
-    metrics_.routerStreams.Increment();
-    writeLocked();
-  }
-
-  void writeLocked() {
-    if (stream_ == nullptr || writing_ || stopping_) return;
-    if (pending_.events_size() == 0 && !pending_.has_hello()) return;
-    writing_ = true;
-    inFlight_.Clear();
-    inFlight_.Swap(&pending_);
-    stream_->write(&inFlight_);
-  }
-
-  void writeDone(bool ok) {
-    std::lock_guard lock(mu_);
-    writing_ = false;
-    doneCv_.notify_all();
-    if (!ok) {
-      ready_ = false;
-      return;
-    }
-    writeLocked();
-  }
-
-  void onBatch(const v1::RouterBatch& batch) {
-    for (const auto& cmd : batch.commands()) {
-      if (cmd.has_delivery()) {
-        const auto& d = cmd.delivery();
-        for (const auto& sid : d.session_ids()) {
-          auto conn = registry_.find(sid);
-          if (conn && d.offline_id() != 0) {
-            conn->deliverOffline(d);
-          } else if (conn) {
-            conn->deliver(d.stanza());
-          } else if (d.stanza().kind() == v1::STANZA_KIND_MESSAGE && d.offline_id() == 0) {
-            // The session went away meanwhile: the message takes the offline path.
-            v1::GatewayEvent ev;
-            auto* u = ev.mutable_undeliverable();
-            u->set_session_id(sid);
-            *u->add_stanzas() = d.stanza();
-            metrics_.undeliverable.Increment();
-            send(std::move(ev));
-          }
-        }
-      } else if (cmd.has_close()) {
-        if (auto conn = registry_.find(cmd.close().session_id())) {
-          conn->closeWithError(cmd.close().condition(), cmd.close().text());
-        }
-      } else if (cmd.has_bind_result()) {
-        if (auto conn = registry_.find(cmd.bind_result().session_id())) {
-          conn->bindResult(cmd.bind_result().condition());
-        }
-      }
-    }
-  }
-
-  void streamDone(Stream* s, const grpc::Status& status) {
-    std::lock_guard lock(mu_);
-    if (stream_ == s) stream_ = nullptr;
-    ready_ = false;
-    metrics_.routerStreams.Decrement();
-    // What was in flight is lost with the stream; pending events wait for the next one.
-    if (stopping_) {
-      doneCv_.notify_all();
-      return;
-    }
-    runtime::logWarn("router stream ended, reconnecting",
-                     {{"router", address_}, {"status", status.error_message()}});
-    timer_.expires_after(std::chrono::milliseconds(500));
-    timer_.async_wait([this](const boost::system::error_code& ec) {
-      if (!ec) connect();
-    });
-  }
-
-  std::string address_;
-  std::string gatewayId_;
-  SessionRegistry& registry_;
-  boost::asio::steady_timer timer_;
-  GatewayMetrics& metrics_;
-  std::unique_ptr<v1::Router::Stub> stub_;
-  // Recursive: gRPC may run a reaction (OnWriteDone, OnDone) inline from a Start* call made
-  // under this lock.
-  mutable std::recursive_mutex mu_;
-  std::condition_variable_any doneCv_;
-  Stream* stream_ = nullptr;
-  v1::GatewayBatch pending_;
-  v1::GatewayBatch inFlight_;
-  bool writing_ = false;
-  bool ready_ = false;
-  bool stopping_ = false;
-};
-
 // ---- RouterLinks ----
 
 RouterLinks::RouterLinks(std::vector<std::string> addresses, std::string gatewayId,
                          SessionRegistry& registry, boost::asio::io_context& io,
-                         GatewayMetrics& metrics)
+                         GatewayMetrics& metrics, RouterChannelLimits limits)
     : metrics_(metrics) {
   for (auto& a : addresses) {
-    channels_.push_back(std::make_unique<RouterChannel>(a, gatewayId, registry, io, metrics));
+    channels_.push_back(
+        std::make_unique<RouterChannel>(a, gatewayId, registry, io, metrics, limits));
   }
 }
 
@@ -403,6 +237,13 @@ void RouterLinks::start() {
 
 void RouterLinks::stop() {
   for (auto& c : channels_) c->stop();
+}
+
+bool RouterLinks::congested() const {
+  for (const auto& c : channels_) {
+    if (c->congested()) return true;
+  }
+  return false;
 }
 
 bool RouterLinks::connected() const {
@@ -421,30 +262,21 @@ RouterChannel& RouterLinks::pick(std::string_view bareJid) {
 }
 
 void RouterLinks::sessionBound(const v1::SessionInfo& s) {
-  v1::GatewayEvent ev;
-  *ev.mutable_session_bound() = s;
-  pick(bareOf(s.full_jid())).send(std::move(ev));
+  pick(bareOf(s.full_jid())).sessionBound(s);
 }
 
 void RouterLinks::sessionUpdated(const v1::SessionInfo& s) {
-  v1::GatewayEvent ev;
-  *ev.mutable_session_update()->mutable_session() = s;
-  pick(bareOf(s.full_jid())).send(std::move(ev));
+  pick(bareOf(s.full_jid())).sessionUpdated(s);
 }
 
 void RouterLinks::sessionEnded(const v1::SessionEnded& e) {
-  v1::GatewayEvent ev;
-  *ev.mutable_session_ended() = e;
-  pick(bareOf(e.full_jid())).send(std::move(ev));
+  pick(bareOf(e.full_jid())).sessionEnded(e);
 }
 
-void RouterLinks::stanza(const std::string& sessionId, const std::string& bareJid,
-                         v1::Stanza stanza) {
+bool RouterLinks::stanza(const std::string& sessionId, const std::string& bareJid,
+                         v1::Stanza& stanza) {
   metrics_.countIn(stanza);
-  v1::GatewayEvent ev;
-  ev.mutable_stanza()->set_session_id(sessionId);
-  *ev.mutable_stanza()->mutable_stanza() = std::move(stanza);
-  pick(bareJid).send(std::move(ev));
+  return pick(bareJid).sendStanza(sessionId, stanza);
 }
 
 void RouterLinks::undeliverable(const std::string& sessionId, const std::string& bareJid,

@@ -20,6 +20,7 @@
 #include <prometheus/registry.h>
 
 #include "ports.hpp"
+#include "router_channel.hpp"
 #include "xmpp/v1/auth.grpc.pb.h"
 #include "xmpp/v1/router.grpc.pb.h"
 
@@ -38,6 +39,10 @@ struct GatewayMetrics {
   prometheus::Counter& undeliverable;
   prometheus::Gauge& sendQueueBytes;
   prometheus::Gauge& routerStreams;
+  prometheus::Gauge& routerBacklogBytes;
+  prometheus::Counter& routerRefused;
+  prometheus::Counter& routerBatchesResent;
+  prometheus::Counter& sessionsAnnounced;
   /// Counts one stanza in (from a client) or out (delivered to a client) by kind.
   void countIn(const v1::Stanza& s);
   void countOut(const v1::Stanza& s);
@@ -81,23 +86,24 @@ class StrandAuthClient final : public AuthClient {
   std::weak_ptr<Connection> owner_;
 };
 
-class RouterChannel;
-
 /// RouterLink over one stream per router.
 class RouterLinks final : public RouterLink {
  public:
   RouterLinks(std::vector<std::string> addresses, std::string gatewayId, SessionRegistry& registry,
-              boost::asio::io_context& io, GatewayMetrics& metrics);
+              boost::asio::io_context& io, GatewayMetrics& metrics,
+              RouterChannelLimits limits = {});
   ~RouterLinks() override;
   void start();
   void stop();
   /// True when every router stream is up.
   bool connected() const;
+  bool congested() const override;
 
   void sessionBound(const v1::SessionInfo&) override;
   void sessionUpdated(const v1::SessionInfo&) override;
   void sessionEnded(const v1::SessionEnded&) override;
-  void stanza(const std::string& sessionId, const std::string& bareJid, v1::Stanza stanza) override;
+  bool stanza(const std::string& sessionId, const std::string& bareJid,
+              v1::Stanza& stanza) override;
   void undeliverable(const std::string& sessionId, const std::string& bareJid,
                      std::vector<v1::Stanza> stanzas) override;
   void offlineAck(const std::string& bareJid, std::vector<int64_t> ids) override;

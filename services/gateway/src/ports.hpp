@@ -92,11 +92,15 @@ class RouterLink {
   virtual void sessionBound(const v1::SessionInfo&) = 0;
   virtual void sessionUpdated(const v1::SessionInfo&) = 0;
   virtual void sessionEnded(const v1::SessionEnded&) = 0;
-  virtual void stanza(const std::string& sessionId, const std::string& bareJid,
-                      v1::Stanza stanza) = 0;
+  /// A client stanza for the router, moved from when taken; false (left as it was) when
+  /// refused because the router backlog is full: the session answers it with a 'wait' error.
+  virtual bool stanza(const std::string& sessionId, const std::string& bareJid,
+                      v1::Stanza& stanza) = 0;
   virtual void undeliverable(const std::string& sessionId, const std::string& bareJid,
                              std::vector<v1::Stanza> stanzas) = 0;
   virtual void offlineAck(const std::string& bareJid, std::vector<int64_t> ids) = 0;
+  /// The backlog to the routers is high: stop reading clients' input for a while.
+  virtual bool congested() const { return false; }
 };
 
 /// What operators must see (logged at info with the peer address and counted in /metrics):

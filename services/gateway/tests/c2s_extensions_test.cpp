@@ -32,6 +32,27 @@ class ReportingTest : public SessionTest {
   RecordingEvents events;
 };
 
+// Issue 9 case 4: with the router backlog full, a client stanza is refused with a 'wait'
+// error (the client may retry), never taken and dropped; a presence is reported dropped.
+TEST_F(ReportingTest, case4_AStanzaTheRouterBacklogRefusesIsAWaitError) {
+  login();
+  router.refuseStanzas = true;
+  transport.take();
+  feed("<message to='bob@example.com' id='m1' type='chat'><body>hi</body></message>");
+  feed("<iq to='bob@example.com/pc' id='q1' type='get'><ping xmlns='urn:xmpp:ping'/></iq>");
+  feed("<presence/>");
+  const std::string out = transport.take();
+  EXPECT_THAT(out, HasSubstr("<message type=\"error\" id=\"m1\" from=\"bob@example.com\">"
+                             "<error code=\"500\" type=\"wait\"><resource-constraint "));
+  EXPECT_THAT(out, HasSubstr("<iq type=\"error\" id=\"q1\" from=\"bob@example.com/pc\">"
+                             "<error code=\"500\" type=\"wait\"><resource-constraint "));
+  EXPECT_EQ(out.find("<presence"), std::string::npos);
+  EXPECT_TRUE(router.stanzas.empty());
+  EXPECT_THAT(events.lines, ElementsAre(HasSubstr("dropped router-backlog-refused 1"),
+                                        HasSubstr("dropped router-backlog-refused 1"),
+                                        HasSubstr("dropped router-backlog-full 1")));
+}
+
 TEST_F(ReportingTest, AFailedBindIsReportedAsAFailedLogin) {
   confirmBinds = false;
   openSecure();

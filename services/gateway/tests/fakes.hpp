@@ -159,6 +159,8 @@ class FakeRouter : public RouterLink {
  public:
   /// Answers every bind at once as bound (null: the test answers, onBindResult()).
   C2sSession* confirmBinds = nullptr;
+  /// As a router backlog that is full.
+  bool refuseStanzas = false;
   struct Routed {
     std::string sessionId;
     std::string bareJid;
@@ -178,9 +180,14 @@ class FakeRouter : public RouterLink {
     ended.push_back(e);
     events.push_back("ended");
   }
-  void stanza(const std::string& sessionId, const std::string& bareJid, v1::Stanza s) override {
+  bool stanza(const std::string& sessionId, const std::string& bareJid, v1::Stanza& s) override {
+    if (refuseStanzas) {
+      events.push_back("refused");
+      return false;
+    }
     stanzas.push_back({sessionId, bareJid, std::move(s)});
     events.push_back("stanza");
+    return true;
   }
   void undeliverable(const std::string&, const std::string&,
                      std::vector<v1::Stanza> handedBack) override {

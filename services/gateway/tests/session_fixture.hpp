@@ -15,6 +15,7 @@
 
 namespace xmpp::gateway {
 
+using ::testing::ElementsAre;
 using testing::FakeAuth;
 using testing::FakeRouter;
 using testing::FakeTransport;

@@ -133,6 +133,13 @@ Expected<bool, storage::StoreError> CachingSessionDirectory::remove(const std::s
   return r;
 }
 
+Expected<bool, storage::StoreError> CachingSessionDirectory::removeUnchanged(
+    const std::string& bareJid, const std::string& resource, const v1::SessionInfo& read) {
+  auto r = inner_.removeUnchanged(bareJid, resource, read);
+  invalidate(bareJid);
+  return r;
+}
+
 void CachingSessionDirectory::subscribeLoop() {
   const timeval timeout{0, 200'000};  // wake up to notice stop_
   while (!stop_) {

@@ -42,11 +42,17 @@ class CachingSessionDirectory final : public SessionDirectory {
   Expected<bool, storage::StoreError> remove(const std::string& bareJid,
                                              const std::string& resource,
                                              const std::string& sessionId) override;
+  Expected<bool, storage::StoreError> removeUnchanged(const std::string& bareJid,
+                                                      const std::string& resource,
+                                                      const v1::SessionInfo& read) override;
 
   /// True while invalidations are being received (the cache is in use).
   bool active() const { return subscribed_.load(); }
   uint64_t hits() const { return hits_.load(); }
   uint64_t misses() const { return misses_.load(); }
+
+  /// Forgets every cached entry (the directory was emptied).
+  void dropAll() { clear(); }
 
  private:
   using Sessions = std::map<std::string, v1::SessionInfo>;

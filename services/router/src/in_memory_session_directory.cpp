@@ -58,6 +58,20 @@ Expected<bool, storage::StoreError> InMemorySessionDirectory::remove(const std::
   return true;
 }
 
+Expected<bool, storage::StoreError> InMemorySessionDirectory::removeUnchanged(
+    const std::string& bareJid, const std::string& resource, const v1::SessionInfo& read) {
+  std::lock_guard lock(mu_);
+  auto user = sessions_.find(bareJid);
+  if (user == sessions_.end()) return false;
+  auto it = user->second.find(resource);
+  if (it == user->second.end() || it->second.SerializeAsString() != read.SerializeAsString()) {
+    return false;
+  }
+  user->second.erase(it);
+  if (user->second.empty()) sessions_.erase(user);
+  return true;
+}
+
 std::vector<v1::SessionInfo> InMemorySessionDirectory::sessionsOnGateway(
     const std::string& gatewayId) const {
   std::lock_guard lock(mu_);

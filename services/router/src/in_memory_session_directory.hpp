@@ -29,6 +29,9 @@ class InMemorySessionDirectory final : public SessionDirectory {
   Expected<bool, storage::StoreError> remove(const std::string& bareJid,
                                              const std::string& resource,
                                              const std::string& sessionId) override;
+  Expected<bool, storage::StoreError> removeUnchanged(const std::string& bareJid,
+                                                      const std::string& resource,
+                                                      const v1::SessionInfo& read) override;
 
   /// The sessions a gateway holds (what the Redis per-gateway index answers).
   std::vector<v1::SessionInfo> sessionsOnGateway(const std::string& gatewayId) const;

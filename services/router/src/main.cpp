@@ -2,6 +2,7 @@
 // Wiring only: the logic is RouterCore; the streams, workers and liveness are router_server.
 
 #include "caching_session_directory.hpp"
+#include "gateway_liveness.hpp"
 #include "grpc_clients.hpp"
 #include "redis_session_directory.hpp"
 #include "router_core.hpp"
@@ -66,7 +67,8 @@ int main(int argc, char** argv) try {
     }
     rc.serviceDomains[domain->domain()] = entry.substr(eq + 1);
   }
-  router::GatewayHub hub;
+  router::GatewayHub hub(
+      {.parkFor = std::chrono::milliseconds(cfg.getInt("router.park_timeout_ms", 15'000))});
   // Routing reads sessions through a cache invalidated over Redis pub/sub (no round trip per
   // stanza); gateway liveness works on Redis directly.
   router::CachingSessionDirectory cached(
@@ -94,11 +96,14 @@ int main(int argc, char** argv) try {
   router::RouterMetrics metrics(*registry);
   router::StatsReporter stats(core, *registry);
   router::KeyedWorkers workers(static_cast<size_t>(cfg.getInt("router.workers", 2)));
+  hub.onUnreachable(router::handBackUnreachable(core, workers, metrics));
   router::RouterService service(core, workers, hub, metrics);
   router::GatewayLiveness liveness(
       directory, hub, core, workers, metrics,
-      std::chrono::seconds(cfg.getInt("router.gateway_ttl_s", 5)),
-      std::chrono::milliseconds(cfg.getInt("router.sweep_interval_ms", 1000)));
+      {.ttl = std::chrono::seconds(cfg.getInt("router.gateway_ttl_s", 5)),
+       .interval = std::chrono::milliseconds(cfg.getInt("router.sweep_interval_ms", 1000)),
+       .sweepGrace = std::chrono::milliseconds(cfg.getInt("router.sweep_grace_ms", 10'000)),
+       .onDirectoryReset = [&] { cached.dropAll(); }});
   service.onGatewayHello([&] { liveness.wake(); });
   service.onGatewayStreamClosed([&](const std::string& id) { liveness.streamClosed(id); });
 
@@ -107,7 +112,9 @@ int main(int argc, char** argv) try {
                                          .defaultOpsPort = 9103,
                                          .services = {&service},
                                          .registry = registry,
-                                         .ready = [&] { return redis.healthy(); }});
+                                         .ready = [&] { return redis.healthy(); },
+                                         .maxMessageBytes = hub.limits().maxMessageBytes,
+                                         .onListening = [&] { liveness.start(); }});
 } catch (const std::exception& e) {
   xmpp::runtime::logError("fatal", {{"error", e.what()}});
   return 1;

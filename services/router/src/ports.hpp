@@ -57,6 +57,12 @@ class SessionDirectory {
   virtual Expected<bool, storage::StoreError> remove(const std::string& bareJid,
                                                      const std::string& resource,
                                                      const std::string& sessionId) = 0;
+  /// Removes a session only if it is still exactly as `read` (a sweep after a gateway's death
+  /// must not remove the session the gateway registered again meanwhile, issue 9 case 1);
+  /// returns whether it was removed.
+  virtual Expected<bool, storage::StoreError> removeUnchanged(const std::string& bareJid,
+                                                              const std::string& resource,
+                                                              const v1::SessionInfo& read) = 0;
 };
 
 /// The userdata service (blocking calls).

@@ -78,6 +78,46 @@ redis.call('PUBLISH', 'xmpp:inv', ARGV[4])
 return 1
 )lua";
 
+// As kRemoveScript, but only if the value is still the one read (ARGV[2]).
+const std::string kRemoveUnchangedScript = std::string(kSidOf) + R"lua(
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if cur ~= ARGV[2] then return 0 end
+local gw, sid = parts(cur)
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('SREM', 'xmpp:gwsess:' .. gw, ARGV[3] .. sid)
+redis.call('PUBLISH', 'xmpp:inv', ARGV[4])
+return 1
+)lua";
+
+// A cleaned-up gateway leaves the registry unless it is back (its heartbeat key exists):
+// index entries whose session is gone go; the index and the registry entry go once empty.
+const char* kFinishCleanupScript = R"lua(
+redis.call('DEL', KEYS[3])
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+for _, m in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+  local a = string.find(m, '\31', 1, true)
+  local b = string.find(m, '\31', a + 1, true)
+  local bare, resource, sid = string.sub(m, 1, a - 1), string.sub(m, a + 1, b - 1), string.sub(m, b + 1)
+  local v = redis.call('HGET', 'xmpp:sess:' .. bare, resource)
+  if not v or not string.find(v, '\31' .. sid .. '\31', 1, true) then redis.call('SREM', KEYS[2], m) end
+end
+if redis.call('SCARD', KEYS[2]) == 0 then
+  redis.call('DEL', KEYS[2])
+  redis.call('SREM', 'xmpp:gateways', ARGV[1])
+  return 1
+end
+return 0
+)lua";
+
+// The directory's epoch: set once by whoever finds it missing. A new value means Redis lost
+// its data (a restart without persistence): every session must be announced again.
+const char* kEpochScript = R"lua(
+local v = redis.call('GET', 'xmpp:epoch')
+if v then return v end
+redis.call('SET', 'xmpp:epoch', ARGV[1])
+return ARGV[1]
+)lua";
+
 std::map<std::string, v1::SessionInfo> decodeHash(const redisReply& r) {
   std::map<std::string, v1::SessionInfo> out;
   if (r.type != REDIS_REPLY_ARRAY) return out;
@@ -175,6 +215,38 @@ Expected<bool, StoreError> RedisSessionDirectory::remove(const std::string& bare
   });
 }
 
+Expected<bool, StoreError> RedisSessionDirectory::removeUnchanged(const std::string& bareJid,
+                                                                  const std::string& resource,
+                                                                  const v1::SessionInfo& read) {
+  return pool_.run([&](RedisConnection& c) -> Expected<bool, StoreError> {
+    const std::string key = sessKey(bareJid), prefix = memberPrefix(bareJid, resource);
+    const std::string value = encodeValue(read);
+    auto r =
+        c.command({"EVAL", kRemoveUnchangedScript, "1", key, resource, value, prefix, bareJid});
+    if (!r) return unexpected(r.error());
+    return (*r)->integer == 1;
+  });
+}
+
+Expected<bool, StoreError> RedisSessionDirectory::finishCleanup(const std::string& gatewayId) {
+  return pool_.run([&](RedisConnection& c) -> Expected<bool, StoreError> {
+    const std::string alive = "xmpp:gw:" + gatewayId, index = gwSessKey(gatewayId),
+                      claim = "xmpp:gwclean:" + gatewayId;
+    auto r = c.command({"EVAL", kFinishCleanupScript, "3", alive, index, claim, gatewayId});
+    if (!r) return unexpected(r.error());
+    return (*r)->integer == 1;
+  });
+}
+
+Expected<std::string, StoreError> RedisSessionDirectory::epoch(const std::string& candidate) {
+  return pool_.run([&](RedisConnection& c) -> Expected<std::string, StoreError> {
+    auto r = c.command({"EVAL", kEpochScript, "0", candidate});
+    if (!r) return unexpected(r.error());
+    if ((*r)->type != REDIS_REPLY_STRING) return unexpected(StoreError::kUnavailable);
+    return std::string((*r)->str, (*r)->len);
+  });
+}
+
 storage::StoreStatus RedisSessionDirectory::heartbeat(const std::string& gatewayId,
                                                       std::chrono::seconds ttl) {
   return pool_.run([&](RedisConnection& c) -> storage::StoreStatus {
@@ -265,22 +337,6 @@ Expected<std::vector<v1::SessionInfo>, StoreError> RedisSessionDirectory::sessio
       }
     }
     return out;
-  });
-}
-
-storage::StoreStatus RedisSessionDirectory::forgetGateway(const std::string& gatewayId) {
-  auto sessions = sessionsOfGateway(gatewayId);
-  if (!sessions) return unexpected(sessions.error());
-  for (const auto& s : *sessions) {
-    auto [bare, resource] = splitFullJid(s.full_jid());
-    auto r = remove(bare, resource, s.session_id());
-    if (!r) return unexpected(r.error());
-  }
-  return pool_.run([&](RedisConnection& c) -> storage::StoreStatus {
-    const std::string key = gwSessKey(gatewayId);
-    auto r = c.pipeline({{"DEL", key}, {"SREM", "xmpp:gateways", gatewayId}});
-    if (!r) return unexpected(r.error());
-    return std::monostate{};
   });
 }
 

@@ -34,6 +34,9 @@ class RedisSessionDirectory final : public SessionDirectory {
   Expected<bool, storage::StoreError> remove(const std::string& bareJid,
                                              const std::string& resource,
                                              const std::string& sessionId) override;
+  Expected<bool, storage::StoreError> removeUnchanged(const std::string& bareJid,
+                                                      const std::string& resource,
+                                                      const v1::SessionInfo& read) override;
 
   // Gateway liveness.
   storage::StoreStatus heartbeat(const std::string& gatewayId, std::chrono::seconds ttl);
@@ -45,11 +48,14 @@ class RedisSessionDirectory final : public SessionDirectory {
   /// True for exactly one caller per dead gateway (until the claim expires or is released).
   Expected<bool, storage::StoreError> claimCleanup(const std::string& gatewayId);
   storage::StoreStatus releaseClaim(const std::string& gatewayId);
+  /// After a dead gateway's sessions were swept: forgets it (and releases the claim) unless
+  /// it came back meanwhile; true when forgotten.
+  Expected<bool, storage::StoreError> finishCleanup(const std::string& gatewayId);
+  /// The directory's epoch, set to `candidate` if Redis has none (it was emptied).
+  Expected<std::string, storage::StoreError> epoch(const std::string& candidate);
   /// The sessions still bound to a gateway.
   Expected<std::vector<v1::SessionInfo>, storage::StoreError> sessionsOfGateway(
       const std::string& gatewayId);
-  /// Removes the gateway's sessions (those still bound to it) and its records.
-  storage::StoreStatus forgetGateway(const std::string& gatewayId);
 
  private:
   storage_redis::RedisPool& pool_;

@@ -4,27 +4,11 @@
 
 #include "router_core.hpp"
 
-#include <exception>
 #include <utility>
 
 #include "router_stanzas.hpp"
 
 namespace xmpp::router {
-namespace {
-
-// The ports report failures as values; anything thrown anyway (a bug, bad_alloc) must not
-// take a worker thread down with it.
-template <class F>
-void guarded(std::atomic<std::uint64_t>& failures, F&& f) {
-  try {
-    f();
-  } catch (const std::exception&) {
-    failures.fetch_add(1, std::memory_order_relaxed);
-  }
-}
-
-}  // namespace
-
 RouterCore::RouterCore(SessionDirectory& directory, RosterClient& roster,
                        AccountDirectory& accounts, GatewaySink& gateways, RouterConfig config,
                        RouterLimits limits, ModuleBackends backends)
@@ -74,131 +58,8 @@ RouterStats RouterCore::stats() const {
   s.dropped = dropped_.load(std::memory_order_relaxed);
   s.backendErrors = backendErrors_.load(std::memory_order_relaxed);
   s.conflicts = conflicts_.load(std::memory_order_relaxed);
+  s.restored = restored_.load(std::memory_order_relaxed);
   return s;
-}
-
-// ---- session lifecycle ----
-
-void RouterCore::onSessionBound(const v1::SessionInfo& session) {
-  const auto answer = [&](std::string_view condition) {
-    v1::BindResult result;
-    result.set_session_id(session.session_id());
-    result.set_condition(std::string(condition));
-    gateways_.bindResult(session.gateway_id(), std::move(result));
-  };
-  guarded(backendErrors_, [&] {
-    auto full = jid::Jid::parse(session.full_jid());
-    if (!full || !full->isFull()) {
-      countDrop();
-      answer("bad-request");
-      return;
-    }
-    sessions_.add(session.session_id(), session.gateway_id(), session.full_jid());
-    auto replaced = directory_.bind(full->bareStr(), full->resource(), session);
-    if (!replaced) {
-      // Nobody could reach the JID: the client is told to wait, not handed a dead session
-      // (issue 9, case 8).
-      countBackendError();
-      sessions_.erase(session.session_id());
-      answer("resource-constraint");
-      return;
-    }
-    answer({});
-    if (!replaced->has_value() || (*replaced)->session_id() == session.session_id()) return;
-
-    // RFC 6120 §7.7.2.2: the newer session wins; the older one gets <conflict/>.
-    const v1::SessionInfo old = **replaced;
-    conflicts_.fetch_add(1, std::memory_order_relaxed);
-    v1::CloseSession close;
-    close.set_session_id(old.session_id());
-    close.set_condition("conflict");
-    close.set_text("Replaced by a new connection");
-    gateways_.close(old.gateway_id(), std::move(close));
-    sessions_.erase(old.session_id());
-    if (old.available()) {
-      broadcastUnavailable(old.session_id(), *full,
-                           makeStanza(v1::STANZA_KIND_PRESENCE, full->str(), {}, "unavailable"),
-                           {});
-    } else {
-      unavailableToDirected(old.session_id(), *full);
-    }
-  });
-}
-
-void RouterCore::onSessionUpdated(const v1::SessionInfo& session) {
-  guarded(backendErrors_, [&] {
-    auto full = jid::Jid::parse(session.full_jid());
-    if (!full || !full->isFull()) {
-      countDrop();
-      return;
-    }
-    // The gateway knows nothing of the modules' per-session flags: keep the ones we set.
-    v1::SessionInfo merged = session;
-    if (auto current = sessionsOf(full->bareStr())) {
-      auto it = current->find(full->resource());
-      if (it != current->end() && it->second.session_id() == session.session_id()) {
-        *merged.mutable_flags() = it->second.flags();
-      }
-    }
-    auto updated = directory_.update(full->bareStr(), full->resource(), merged);
-    if (!updated && updated.error() == storage::StoreError::kNotFound) {
-      countDrop();  // a session already replaced or ended: nothing to track
-      return;
-    }
-    if (!updated) countBackendError();
-    sessions_.add(session.session_id(), session.gateway_id(), session.full_jid());
-  });
-}
-
-void RouterCore::onSessionEnded(const v1::SessionEnded& ended) {
-  guarded(backendErrors_,
-          [&] { endSession(ended.session_id(), ended.full_jid(), ended.was_available()); });
-}
-
-void RouterCore::onGatewayGone(const std::string& gatewayId,
-                               const std::vector<v1::SessionInfo>& sessions) {
-  for (const auto& s : sessions) {
-    guarded(backendErrors_, [&] { endSession(s.session_id(), s.full_jid(), s.available()); });
-  }
-  // Sessions the caller did not list (never reached the directory) must not linger here.
-  for (const auto& id : sessions_.eraseGateway(gatewayId)) directed_.take(id);
-}
-
-void RouterCore::endSession(const std::string& sessionId, const std::string& fullJid,
-                            bool wasAvailable) {
-  const auto local = sessions_.get(sessionId);
-  const bool known = sessions_.erase(sessionId);
-  auto full = jid::Jid::parse(fullJid);
-  if (!full || !full->isFull()) {
-    directed_.take(sessionId);
-    countDrop();
-    return;
-  }
-  const bool available = wasAvailable || (local && local->presenceStarted);
-  bool broadcast = false;
-  auto removed = directory_.remove(full->bareStr(), full->resource(), sessionId);
-  if (removed) {
-    // Not removed: a newer session took the resource and its bind already broadcast our
-    // unavailable presence, or another router already cleaned up after our gateway.
-    broadcast = *removed && available;
-  } else {
-    countBackendError();
-    // Cannot tell from the directory; a session still in our table was not replaced.
-    broadcast = available && known;
-  }
-  if (broadcast) {
-    broadcastUnavailable(sessionId, *full,
-                         makeStanza(v1::STANZA_KIND_PRESENCE, full->str(), {}, "unavailable"), {});
-  } else {
-    unavailableToDirected(sessionId, *full);  // empty for a replaced session: taken at bind
-  }
-  if (registry_.hasSessionEndedHooks() && (!removed || *removed)) {
-    bool lastResource = true;
-    if (auto rest = sessionsOf(full->bareStr())) {
-      for (const auto& [resource, s] : *rest) lastResource = lastResource && !s.available();
-    }
-    registry_.runSessionEnded(*full, lastResource, available);
-  }
 }
 
 // ---- stanzas ----

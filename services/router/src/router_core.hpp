@@ -42,6 +42,7 @@ struct RouterStats {
   std::uint64_t dropped = 0;        // stanzas dropped by a rule (e.g. an error to nobody)
   std::uint64_t backendErrors = 0;  // failed directory / roster / auth calls
   std::uint64_t conflicts = 0;      // older sessions closed by a resource conflict
+  std::uint64_t restored = 0;       // announced sessions the directory had lost, registered again
 };
 
 class RouterCore final : private RouterServices {
@@ -64,6 +65,17 @@ class RouterCore final : private RouterServices {
   void onSessionEnded(const v1::SessionEnded& ended);
   /// A gateway died: onSessionEnded for each of its sessions (the caller lists them).
   void onGatewayGone(const std::string& gatewayId, const std::vector<v1::SessionInfo>& sessions);
+  /// A bound session a gateway holds (at the start of its stream, or after the directory was
+  /// lost): registered again if the directory lost it (its contacts hear its presence
+  /// again), closed with <conflict/> if another session took its JID, else nothing.
+  void onSessionAnnounced(const v1::SessionInfo& session);
+  /// One session of a dead gateway, as read from the directory: ended like onSessionEnded,
+  /// but removed from the directory only if it is still exactly that value (the gateway may
+  /// be back and have registered it again).
+  void onSessionSwept(const v1::SessionInfo& session);
+  /// Sessions of a gateway this router knows locally (some may never have reached the
+  /// directory): a sweep ends them too.
+  std::vector<v1::SessionInfo> localSessionsOfGateway(const std::string& gatewayId) const;
   /// A client stanza; `stanza.from` is the sender's full JID, stamped by the gateway.
   void onStanza(const std::string& sessionId, v1::Stanza stanza);
   /// Deliveries a gateway could not write: messages go to offline storage.
@@ -108,7 +120,10 @@ class RouterCore final : private RouterServices {
   void deliverPresenceTo(const v1::Stanza& presence, const jid::Jid& to,
                          const SessionMap& sessions);
   void outboundSubscription(const Sender& sender, v1::Stanza presence, const jid::Jid& to);
-  void endSession(const std::string& sessionId, const std::string& fullJid, bool wasAvailable);
+  // `asSwept`: the directory value a sweep read (removed only if unchanged).
+  void endSession(const std::string& sessionId, const std::string& fullJid, bool wasAvailable,
+                  const v1::SessionInfo* asSwept = nullptr);
+  static std::uint64_t nextGeneration();
 
   // ---- roster effects (router_effects.cpp) ----
   // `user` is the bare JID the effects were computed for; `origin` the client session that
@@ -187,6 +202,7 @@ class RouterCore final : private RouterServices {
   std::atomic<std::uint64_t> dropped_{0};
   std::atomic<std::uint64_t> backendErrors_{0};
   std::atomic<std::uint64_t> conflicts_{0};
+  std::atomic<std::uint64_t> restored_{0};
 };
 
 }  // namespace xmpp::router

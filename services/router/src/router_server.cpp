@@ -79,7 +79,8 @@ std::string bareOf(const std::string& jid) {
 
 }  // namespace
 
-class GatewayStream final : public grpc::ServerBidiReactor<v1::GatewayBatch, v1::RouterBatch> {
+class GatewayStream final : public grpc::ServerBidiReactor<v1::GatewayBatch, v1::RouterBatch>,
+                            public CommandStream {
  public:
   GatewayStream(RouterCore& core, KeyedWorkers& workers, GatewayHub& hub, RouterMetrics& metrics,
                 std::function<void()> onHello, std::function<void(const std::string&)> onClosed)
@@ -95,7 +96,7 @@ class GatewayStream final : public grpc::ServerBidiReactor<v1::GatewayBatch, v1:
   void OnReadDone(bool ok) override {
     if (!ok) {  // the gateway closed its side, or the stream broke
       if (outbox_) {
-        outbox_->finish();
+        outbox_->finish(this);
       } else {
         Finish(grpc::Status::OK);
       }
@@ -103,8 +104,7 @@ class GatewayStream final : public grpc::ServerBidiReactor<v1::GatewayBatch, v1:
     }
     if (in_.has_hello() && gatewayId_.empty()) {
       gatewayId_ = in_.hello().gateway_id();
-      outbox_ = std::make_shared<Outbox>(this);
-      hub_.attach(gatewayId_, outbox_);
+      outbox_ = hub_.attach(gatewayId_, this);
       runtime::logInfo("gateway connected", {{"gateway", gatewayId_}});
       onHello_();
     }
@@ -118,12 +118,16 @@ class GatewayStream final : public grpc::ServerBidiReactor<v1::GatewayBatch, v1:
     StartRead(&in_);
   }
 
-  void OnWriteDone(bool ok) override { outbox_->writeDone(ok); }
+  void OnWriteDone(bool ok) override { outbox_->writeDone(this, ok); }
+
+  // CommandStream (called by the outbox, under its lock)
+  v1::RouterBatch& outgoing() override { return out_; }
+  void startWrite() override { StartWrite(&out_); }
+  void finish() override { Finish(grpc::Status::OK); }
 
   void OnDone() override {
     if (outbox_) {
-      hub_.detach(gatewayId_, outbox_);
-      outbox_->streamGone();
+      outbox_->streamGone(this);
       runtime::logInfo("gateway stream closed", {{"gateway", gatewayId_}});
       onClosed_(gatewayId_);
     }
@@ -160,6 +164,10 @@ class GatewayStream final : public grpc::ServerBidiReactor<v1::GatewayBatch, v1:
         key = shared->offline_ack().user();
         kind = "offline_ack";
         break;
+      case v1::GatewayEvent::kSessionAnnounce:
+        key = bareOf(shared->session_announce().full_jid());
+        kind = "session_announce";
+        break;
       case v1::GatewayEvent::EVENT_NOT_SET:
         return;
     }
@@ -195,6 +203,9 @@ class GatewayStream final : public grpc::ServerBidiReactor<v1::GatewayBatch, v1:
         case v1::GatewayEvent::kOfflineAck:
           core.onOfflineAck(shared->offline_ack());
           break;
+        case v1::GatewayEvent::kSessionAnnounce:
+          core.onSessionAnnounced(shared->session_announce());
+          break;
         case v1::GatewayEvent::EVENT_NOT_SET:
           break;
       }
@@ -208,6 +219,7 @@ class GatewayStream final : public grpc::ServerBidiReactor<v1::GatewayBatch, v1:
   std::function<void()> onHello_;
   std::function<void(const std::string&)> onClosed_;
   v1::GatewayBatch in_;
+  v1::RouterBatch out_;
   std::string gatewayId_;
   std::shared_ptr<Outbox> outbox_;
 };
@@ -217,98 +229,47 @@ grpc::ServerBidiReactor<v1::GatewayBatch, v1::RouterBatch>* RouterService::Conne
   return new GatewayStream(core_, workers_, hub_, metrics_, onHello_, onClosed_);
 }
 
-// ---- Outbox ----
+// ---- unreachable commands ----
 
-void Outbox::startWriteLocked() {
-  writing_ = true;
-  inFlight_.Clear();
-  inFlight_.Swap(&pending_);
-  stream_->StartWrite(&inFlight_);
-}
-
-void Outbox::push(v1::RouterCommand command) {
-  std::lock_guard lock(mu_);
-  if (stream_ == nullptr || finishing_) return;
-  *pending_.add_commands() = std::move(command);
-  if (!writing_) startWriteLocked();
-}
-
-void Outbox::writeDone(bool ok) {
-  std::lock_guard lock(mu_);
-  writing_ = false;
-  if (!ok || stream_ == nullptr) return;
-  if (finishing_) {
-    if (!finished_) {
-      finished_ = true;
-      stream_->Finish(grpc::Status::OK);
+Unreachable handBackUnreachable(RouterCore& core, KeyedWorkers& workers, RouterMetrics& metrics) {
+  auto lastLog = std::make_shared<std::atomic<int64_t>>(0);
+  return [&core, &workers, &metrics, lastLog](const std::string& gatewayId,
+                                              v1::RouterCommand command) {
+    const char* kind = "other";
+    const char* outcome = "dropped";
+    if (command.has_delivery()) {
+      auto& d = *command.mutable_delivery();
+      kind = d.stanza().kind() == v1::STANZA_KIND_MESSAGE ? "message" : "delivery";
+      if (d.offline_id() != 0) {
+        outcome = "kept-stored";  // not acknowledged: delivered again at the next login
+      } else if (d.stanza().kind() == v1::STANZA_KIND_MESSAGE && d.stanza().type() != "error") {
+        outcome = "stored-offline";
+        auto u = std::make_shared<v1::Undeliverable>();
+        for (const auto& sid : d.session_ids()) {
+          u->set_session_id(sid);
+          break;
+        }
+        *u->add_stanzas() = std::move(*d.mutable_stanza());
+        const std::string to = u->stanzas(0).to();
+        workers.post(to.substr(0, to.find('/')), [&core, u] { core.onUndeliverable(*u); });
+      }
+    } else if (command.has_close()) {
+      kind = "close";
+    } else if (command.has_bind_result()) {
+      kind = "bind_result";  // the gateway's bind times out and tells its client to wait
+    } else if (command.has_announce_sessions()) {
+      kind = "announce_sessions";  // the gateway announces at its next stream anyway
     }
-    return;
-  }
-  if (pending_.commands_size() > 0) startWriteLocked();
-}
-
-void Outbox::finish() {
-  std::lock_guard lock(mu_);
-  finishing_ = true;
-  if (!writing_ && !finished_ && stream_ != nullptr) {
-    finished_ = true;
-    stream_->Finish(grpc::Status::OK);
-  }
-}
-
-void Outbox::streamGone() {
-  std::lock_guard lock(mu_);
-  stream_ = nullptr;
-  pending_.Clear();
-}
-
-// ---- GatewayHub ----
-
-void GatewayHub::push(const std::string& gatewayId, v1::RouterCommand command) {
-  std::shared_ptr<Outbox> box;
-  {
-    std::lock_guard lock(mu_);
-    auto it = outboxes_.find(gatewayId);
-    if (it == outboxes_.end()) return;  // gateway gone: its sessions are being cleaned up
-    box = it->second;
-  }
-  box->push(std::move(command));
-}
-
-void GatewayHub::deliver(const std::string& gatewayId, v1::Delivery delivery) {
-  v1::RouterCommand c;
-  *c.mutable_delivery() = std::move(delivery);
-  push(gatewayId, std::move(c));
-}
-
-void GatewayHub::close(const std::string& gatewayId, v1::CloseSession close) {
-  v1::RouterCommand c;
-  *c.mutable_close() = std::move(close);
-  push(gatewayId, std::move(c));
-}
-
-void GatewayHub::bindResult(const std::string& gatewayId, v1::BindResult result) {
-  v1::RouterCommand c;
-  *c.mutable_bind_result() = std::move(result);
-  push(gatewayId, std::move(c));
-}
-
-void GatewayHub::attach(const std::string& gatewayId, std::shared_ptr<Outbox> outbox) {
-  std::lock_guard lock(mu_);
-  outboxes_[gatewayId] = std::move(outbox);
-}
-
-void GatewayHub::detach(const std::string& gatewayId, const std::shared_ptr<Outbox>& outbox) {
-  std::lock_guard lock(mu_);
-  auto it = outboxes_.find(gatewayId);
-  if (it != outboxes_.end() && it->second == outbox) outboxes_.erase(it);
-}
-
-std::vector<std::string> GatewayHub::connected() const {
-  std::lock_guard lock(mu_);
-  std::vector<std::string> ids;
-  for (const auto& [id, box] : outboxes_) ids.push_back(id);
-  return ids;
+    metrics.unreachable.Add({{"kind", kind}, {"outcome", outcome}}).Increment();
+    const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::steady_clock::now().time_since_epoch())
+                            .count();
+    int64_t last = lastLog->load();
+    if (now > last && lastLog->compare_exchange_strong(last, now)) {
+      runtime::logWarn("commands for a gateway without a stream",
+                       {{"gateway", gatewayId}, {"kind", kind}, {"outcome", outcome}});
+    }
+  };
 }
 
 // ---- metrics ----
@@ -344,95 +305,22 @@ RouterMetrics::RouterMetrics(prometheus::Registry& r)
                             .Name("xmpp_router_dead_gateways_total")
                             .Help("Dead gateways whose sessions this router cleaned up")
                             .Register(r)
-                            .Add({})) {}
-
-// ---- GatewayLiveness ----
-
-GatewayLiveness::GatewayLiveness(RedisSessionDirectory& directory, GatewayHub& hub,
-                                 RouterCore& core, KeyedWorkers& workers, RouterMetrics& metrics,
-                                 std::chrono::seconds ttl, std::chrono::milliseconds interval)
-    : directory_(directory),
-      hub_(hub),
-      core_(core),
-      workers_(workers),
-      metrics_(metrics),
-      ttl_(ttl),
-      interval_(interval),
-      thread_([this] { loop(); }) {}
-
-GatewayLiveness::~GatewayLiveness() {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_one();
-  thread_.join();
-}
-
-void GatewayLiveness::wake() {
-  {
-    std::lock_guard lock(mu_);
-    woken_ = true;
-  }
-  cv_.notify_one();
-}
-
-void GatewayLiveness::streamClosed(const std::string& gatewayId) {
-  {
-    std::lock_guard lock(mu_);
-    closed_.push_back(gatewayId);
-    woken_ = true;
-  }
-  cv_.notify_one();
-}
-
-void GatewayLiveness::loop() {
-  std::unique_lock lock(mu_);
-  while (!stop_) {
-    woken_ = false;
-    lock.unlock();
-    tick();
-    lock.lock();
-    cv_.wait_for(lock, interval_, [&] { return stop_ || woken_; });
-  }
-}
-
-void GatewayLiveness::tick() {
-  std::vector<std::string> closed;
-  {
-    std::lock_guard lock(mu_);
-    closed.swap(closed_);
-  }
-  const auto connected = hub_.connected();
-  metrics_.gateways.Set(static_cast<double>(connected.size()));
-  metrics_.queued.Set(static_cast<double>(workers_.queued()));
-  for (const auto& id : connected) (void)directory_.heartbeat(id, ttl_);
-  for (const auto& id : closed) {
-    // Not reconnected meanwhile: let its heartbeat lapse sooner (2 s, or what is left).
-    if (std::find(connected.begin(), connected.end(), id) == connected.end()) {
-      (void)directory_.expireSoon(id, std::min(ttl_, std::chrono::seconds(2)));
-    }
-  }
-  auto dead = directory_.deadGateways();
-  if (!dead) return;
-  for (const auto& id : *dead) {
-    auto claimed = directory_.claimCleanup(id);
-    if (!claimed || !*claimed) continue;  // another router does it
-    auto sessions = directory_.sessionsOfGateway(id);
-    if (!sessions) {
-      (void)directory_.releaseClaim(id);  // try again at the next tick
-      continue;
-    }
-    runtime::logWarn("gateway dead, cleaning up",
-                     {{"gateway", id}, {"sessions", std::to_string(sessions->size())}});
-    metrics_.gatewaysCleanedUp.Increment();
-    RouterCore& core = core_;
-    RedisSessionDirectory& directory = directory_;
-    workers_.post(id, [&core, &directory, id, sessions = std::move(*sessions)] {
-      core.onGatewayGone(id, sessions);
-      (void)directory.forgetGateway(id);
-    });
-  }
-}
+                            .Add({})),
+      directoryResets(prometheus::BuildCounter()
+                          .Name("xmpp_router_directory_resets_total")
+                          .Help("Times the session directory was found emptied (Redis "
+                                "restarted without its data) and gateways re-announced")
+                          .Register(r)
+                          .Add({})),
+      outboxBytes(prometheus::BuildGauge()
+                      .Name("xmpp_router_outbox_bytes")
+                      .Help("Command bytes queued for gateway streams")
+                      .Register(r)
+                      .Add({})),
+      unreachable(prometheus::BuildCounter()
+                      .Name("xmpp_router_unreachable_total")
+                      .Help("Commands for a gateway without a stream (or whose outbox was "
+                            "full), by kind and outcome")
+                      .Register(r)) {}
 
 }  // namespace xmpp::router

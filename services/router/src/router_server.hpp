@@ -18,6 +18,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include "gateway_hub.hpp"
 #include "ports.hpp"
 #include "xmpp/v1/router.grpc.pb.h"
 
@@ -46,45 +47,6 @@ class KeyedWorkers {
   std::vector<std::unique_ptr<Worker>> workers_;
 };
 
-class GatewayStream;
-
-/// Outbound commands of one gateway stream, batched: while a write is in flight, commands
-/// accumulate into the next batch.
-class Outbox {
- public:
-  explicit Outbox(GatewayStream* stream) : stream_(stream) {}
-  void push(v1::RouterCommand command);
-  void writeDone(bool ok);
-  void finish();      // finish the stream once no write is in flight
-  void streamGone();  // OnDone: drop everything from now on
-
- private:
-  void startWriteLocked();
-  std::mutex mu_;
-  GatewayStream* stream_;
-  v1::RouterBatch pending_;
-  v1::RouterBatch inFlight_;
-  bool writing_ = false;
-  bool finishing_ = false;
-  bool finished_ = false;
-};
-
-/// GatewaySink over the connected gateways' outboxes.
-class GatewayHub final : public GatewaySink {
- public:
-  void deliver(const std::string& gatewayId, v1::Delivery delivery) override;
-  void close(const std::string& gatewayId, v1::CloseSession close) override;
-  void bindResult(const std::string& gatewayId, v1::BindResult result) override;
-  void attach(const std::string& gatewayId, std::shared_ptr<Outbox> outbox);
-  void detach(const std::string& gatewayId, const std::shared_ptr<Outbox>& outbox);
-  std::vector<std::string> connected() const;
-
- private:
-  void push(const std::string& gatewayId, v1::RouterCommand command);
-  mutable std::mutex mu_;
-  std::map<std::string, std::shared_ptr<Outbox>> outboxes_;
-};
-
 struct RouterMetrics {
   explicit RouterMetrics(prometheus::Registry& registry);
   prometheus::Family<prometheus::Counter>& events;
@@ -93,7 +55,15 @@ struct RouterMetrics {
   prometheus::Gauge& gateways;
   prometheus::Gauge& queued;
   prometheus::Counter& gatewaysCleanedUp;
+  prometheus::Counter& directoryResets;
+  prometheus::Gauge& outboxBytes;
+  prometheus::Family<prometheus::Counter>& unreachable;  // by command kind and outcome
 };
+
+/// The router's Unreachable handler: a message delivery goes to offline storage (on its
+/// recipient's worker), an offline delivery stays stored (it comes again), the rest is given
+/// up on; each counted in xmpp_router_unreachable_total and logged (at most once a second).
+Unreachable handBackUnreachable(RouterCore& core, KeyedWorkers& workers, RouterMetrics& metrics);
 
 class RouterService final : public v1::Router::CallbackService {
  public:
@@ -115,37 +85,6 @@ class RouterService final : public v1::Router::CallbackService {
   KeyedWorkers& workers_;
   GatewayHub& hub_;
   RouterMetrics& metrics_;
-};
-
-/// Keeps connected gateways' heartbeat keys alive and cleans up after dead ones, once.
-class GatewayLiveness {
- public:
-  GatewayLiveness(RedisSessionDirectory& directory, GatewayHub& hub, RouterCore& core,
-                  KeyedWorkers& workers, RouterMetrics& metrics, std::chrono::seconds ttl,
-                  std::chrono::milliseconds interval);
-  ~GatewayLiveness();
-  /// Runs a tick now: a new gateway is registered in Redis at once, so that even one that
-  /// dies within its first second is known, and found dead.
-  void wake();
-  /// A gateway's stream to this router ended (reactor thread: only queues).
-  void streamClosed(const std::string& gatewayId);
-
- private:
-  void loop();
-  void tick();
-  RedisSessionDirectory& directory_;
-  GatewayHub& hub_;
-  RouterCore& core_;
-  KeyedWorkers& workers_;
-  RouterMetrics& metrics_;
-  std::chrono::seconds ttl_;
-  std::chrono::milliseconds interval_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  bool woken_ = false;
-  std::vector<std::string> closed_;  // gateways whose stream ended since the last tick
-  std::thread thread_;
 };
 
 }  // namespace xmpp::router

@@ -2,6 +2,9 @@
 // Small builders and readers of the stanzas the router makes or inspects itself: iq results,
 // presence, roster pushes (RFC 6121 §2.1.6), the <priority/> of a presence.
 
+#include <atomic>
+#include <cstdint>
+#include <exception>
 #include <string>
 #include <string_view>
 
@@ -11,6 +14,17 @@
 #include "xmpp/v1/stanza.pb.h"
 
 namespace xmpp::router {
+
+/// Runs `f`, counting anything it throws into `failures`: the ports report failures as
+/// values; anything thrown anyway (a bug, bad_alloc) must not take a worker thread down.
+template <class F>
+void guarded(std::atomic<std::uint64_t>& failures, F&& f) {
+  try {
+    f();
+  } catch (const std::exception&) {
+    failures.fetch_add(1, std::memory_order_relaxed);
+  }
+}
 
 /// "message", "presence", "iq" (or "" for other kinds).
 std::string_view kindName(v1::StanzaKind kind);

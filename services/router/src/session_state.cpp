@@ -27,6 +27,16 @@ bool SessionTable::erase(const std::string& sessionId) {
   return sessions_.erase(sessionId) > 0;
 }
 
+std::vector<std::pair<std::string, LocalSession>> SessionTable::ofGateway(
+    const std::string& gatewayId) const {
+  std::lock_guard lock(mu_);
+  std::vector<std::pair<std::string, LocalSession>> out;
+  for (const auto& [id, s] : sessions_) {
+    if (s.gatewayId == gatewayId) out.emplace_back(id, s);
+  }
+  return out;
+}
+
 std::vector<std::string> SessionTable::eraseGateway(const std::string& gatewayId) {
   std::lock_guard lock(mu_);
   std::vector<std::string> erased;

@@ -37,6 +37,8 @@ class SessionTable {
   std::optional<LocalSession> get(const std::string& sessionId) const;
   /// Forgets a session; returns whether it was known.
   bool erase(const std::string& sessionId);
+  /// The sessions of a gateway, by id.
+  std::vector<std::pair<std::string, LocalSession>> ofGateway(const std::string& gatewayId) const;
   /// Forgets every session of a gateway; returns their ids.
   std::vector<std::string> eraseGateway(const std::string& gatewayId);
 

@@ -30,6 +30,9 @@ StatsReporter::StatsReporter(const RouterCore& core, prometheus::Registry& regis
                              "Failed directory, roster, auth or module backend calls")),
       conflicts_(counter(registry, "xmpp_router_conflicts_total",
                          "Older sessions closed by a resource conflict")),
+      restored_(counter(registry, "xmpp_router_sessions_restored_total",
+                        "Sessions a gateway announced that the directory had lost (swept "
+                        "during a break, Redis emptied), registered again")),
       every_(every),
       logEvery_(logEvery),
       loggedAt_(std::chrono::steady_clock::now()),
@@ -51,6 +54,7 @@ void StatsReporter::update() {
   advance(errorsSent_, now.errorsSent, last_.errorsSent);
   advance(backendErrors_, now.backendErrors, last_.backendErrors);
   advance(conflicts_, now.conflicts, last_.conflicts);
+  advance(restored_, now.restored, last_.restored);
   last_ = now;
   const auto t = std::chrono::steady_clock::now();
   const bool news =

@@ -36,6 +36,7 @@ class StatsReporter {
   prometheus::Counter& errorsSent_;
   prometheus::Counter& backendErrors_;
   prometheus::Counter& conflicts_;
+  prometheus::Counter& restored_;
   const std::chrono::milliseconds every_;
   const std::chrono::seconds logEvery_;
   std::mutex mu_;

@@ -81,6 +81,12 @@ class TestDirectory final : public SessionDirectory {
     if (failing) return unexpected(storage::StoreError::kUnavailable);
     return inner.remove(bareJid, resource, sessionId);
   }
+  Expected<bool, storage::StoreError> removeUnchanged(const std::string& bareJid,
+                                                      const std::string& resource,
+                                                      const v1::SessionInfo& read) override {
+    if (failing) return unexpected(storage::StoreError::kUnavailable);
+    return inner.removeUnchanged(bareJid, resource, read);
+  }
 
   InMemorySessionDirectory inner;
   std::atomic<int> sessionsCalls{0};

@@ -101,11 +101,54 @@ TEST_F(RedisDirectoryTest, DeadGatewayIsCleanedUpExactlyOnce) {
   ASSERT_TRUE(sessions);
   ASSERT_EQ(sessions->size(), 1u);
   EXPECT_EQ((*sessions)[0].full_jid(), "c@x/r1");
-  ASSERT_TRUE(dir_.forgetGateway("gw-dead"));
+  // The sweep removes what it read, then forgets the gateway.
+  EXPECT_TRUE(*dir_.removeUnchanged("c@x", "r1", (*sessions)[0]));
+  EXPECT_TRUE(*dir_.finishCleanup("gw-dead"));
   auto left = dir_.sessions("c@x");
   ASSERT_EQ(left->size(), 1u);
   EXPECT_TRUE(left->count("r2"));
   EXPECT_TRUE(dir_.deadGateways()->empty());
+  EXPECT_TRUE(*dir_.claimCleanup("gw-dead")) << "the claim is released";
+}
+
+// Issue 9 case 1: the gateway came back during the sweep and registered its session again
+// (a new generation): the sweep leaves it, and the gateway stays known.
+TEST_F(RedisDirectoryTest, case1_ASweepLeavesWhatWasRegisteredAgainAndKeepsTheGateway) {
+  ASSERT_TRUE(dir_.heartbeat("gw-back", std::chrono::seconds(1)));
+  ASSERT_TRUE(dir_.bind("d@x", "r1", session("gw-back", "gw-back/1", "d@x/r1")));
+  ASSERT_TRUE(dir_.bind("d@x", "r2", session("gw-back", "gw-back/2", "d@x/r2")));
+  ASSERT_TRUE(testing::eventually([&] {
+    auto dead = dir_.deadGateways();
+    return dead && *dead == std::vector<std::string>{"gw-back"};
+  }));
+  ASSERT_TRUE(*dir_.claimCleanup("gw-back"));
+  auto read = dir_.sessionsOfGateway("gw-back");
+  ASSERT_TRUE(read);
+  ASSERT_EQ(read->size(), 2u);
+  v1::SessionInfo again = session("gw-back", "gw-back/1", "d@x/r1");
+  again.set_generation(42);
+  ASSERT_TRUE(dir_.bind("d@x", "r1", again));  // announced again
+  for (const auto& s : *read) {
+    const std::string resource = s.full_jid().substr(s.full_jid().find('/') + 1);
+    EXPECT_EQ(*dir_.removeUnchanged("d@x", resource, s), resource == "r2");
+  }
+  EXPECT_FALSE(*dir_.finishCleanup("gw-back"));
+  auto left = dir_.sessions("d@x");
+  ASSERT_EQ(left->size(), 1u);
+  EXPECT_EQ(left->at("r1").generation(), 42u);
+  auto indexed = dir_.sessionsOfGateway("gw-back");
+  ASSERT_EQ(indexed->size(), 1u) << "still found if the gateway dies for good";
+  EXPECT_TRUE(*dir_.claimCleanup("gw-back")) << "the claim is released";
+}
+
+TEST_F(RedisDirectoryTest, case1_AnEmptiedDirectoryHasANewEpoch) {
+  auto first = dir_.epoch("e1");
+  ASSERT_TRUE(first);
+  EXPECT_EQ(*first, "e1");
+  EXPECT_EQ(*dir_.epoch("e2"), "e1") << "kept while Redis keeps its data";
+  redis_.restart();
+  ASSERT_TRUE(testing::eventually([&] { return dir_.epoch("e3").has_value(); }));
+  EXPECT_EQ(*dir_.epoch("e4"), "e3");
 }
 
 TEST_F(RedisDirectoryTest, ClosedStreamShortensTheHeartbeatAndClaimsCanBeReleased) {

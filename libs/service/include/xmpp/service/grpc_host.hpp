@@ -22,6 +22,10 @@ struct GrpcHostOptions {
   std::vector<grpc::Service*> services;
   std::shared_ptr<prometheus::Registry> registry;
   std::function<bool()> ready = [] { return true; };
+  /// gRPC message limit both ways (0: gRPC's default, 4 MiB).
+  int maxMessageBytes = 0;
+  /// Called once the server listens (before waiting for a signal).
+  std::function<void()> onListening = [] {};
 };
 
 /// Builds and starts the server, logs "listening grpc_port=N ops_port=M", waits for a

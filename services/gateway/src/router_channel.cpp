@@ -1,0 +1,314 @@
+#include "router_channel.hpp"
+
+#include "connection.hpp"
+#include "network.hpp"
+#include "xmpp/runtime/runtime.hpp"
+
+namespace xmpp::gateway {
+
+class RouterChannel::Stream final
+    : public grpc::ClientBidiReactor<v1::GatewayBatch, v1::RouterBatch> {
+ public:
+  explicit Stream(RouterChannel& ch) : ch_(ch) {
+    ch_.stub_->async()->Connect(&ctx_, this);
+    StartRead(&in_);
+    AddHold();  // released by finishWrites(): keeps writes possible until then
+    StartCall();
+  }
+  void write(const v1::GatewayBatch* b) { StartWrite(b); }
+  void finishWrites() {
+    if (!holdReleased_.exchange(true)) {
+      StartWritesDone();
+      RemoveHold();
+    }
+  }
+  void OnWriteDone(bool ok) override { ch_.writeDone(ok); }
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      ch_.readEnded(this);
+      return;
+    }
+    ch_.onBatch(in_);
+    in_.Clear();
+    StartRead(&in_);
+  }
+  void OnDone(const grpc::Status& status) override {
+    ch_.streamDone(this, status);
+    delete this;
+  }
+
+ private:
+  RouterChannel& ch_;
+  grpc::ClientContext ctx_;
+  v1::RouterBatch in_;
+  std::atomic<bool> holdReleased_{false};
+};
+
+namespace {
+std::shared_ptr<grpc::Channel> makeChannel(const std::string& address, int maxMessageBytes) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(maxMessageBytes);
+  args.SetMaxSendMessageSize(maxMessageBytes);
+  // Back within a second or two of the router's return, not after gRPC's default backoff
+  // (which grows to two minutes): sessions wait for this stream to be announced again.
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 200);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+}
+}  // namespace
+
+RouterChannel::RouterChannel(std::string address, std::string gatewayId, SessionRegistry& registry,
+                             boost::asio::io_context& io, GatewayMetrics& metrics,
+                             RouterChannelLimits limits)
+    : address_(std::move(address)),
+      gatewayId_(std::move(gatewayId)),
+      limits_(limits),
+      registry_(registry),
+      timer_(io),
+      metrics_(metrics),
+      stub_(v1::Router::NewStub(makeChannel(address_, limits.maxMessageBytes))) {}
+
+RouterChannel::~RouterChannel() = default;
+
+void RouterChannel::start() { connect(); }
+
+void RouterChannel::stop() {
+  std::unique_lock lock(mu_);
+  // Flush what is queued (session-ended events of a drain) before half-closing.
+  doneCv_.wait_for(lock, std::chrono::seconds(3),
+                   [&] { return stream_ == nullptr || (!writing_ && backlog_.empty()); });
+  stopping_ = true;
+  timer_.cancel();
+  if (stream_ != nullptr) stream_->finishWrites();
+  // Wait until the stream is done (OnDone), so no callback outlives us.
+  doneCv_.wait_for(lock, std::chrono::seconds(5), [&] { return stream_ == nullptr; });
+}
+
+bool RouterChannel::up() const {
+  std::lock_guard lock(mu_);
+  return stream_ != nullptr && ready_;
+}
+
+bool RouterChannel::congested() const {
+  std::lock_guard lock(mu_);
+  return backlogBytes_ >= limits_.congestedBytes;
+}
+
+bool RouterChannel::sendStanza(const std::string& sessionId, v1::Stanza& stanza) {
+  std::lock_guard lock(mu_);
+  if (backlogBytes_ >= limits_.maxBacklogBytes) {
+    metrics_.routerRefused.Increment();
+    return false;
+  }
+  v1::GatewayEvent ev;
+  ev.mutable_stanza()->set_session_id(sessionId);
+  *ev.mutable_stanza()->mutable_stanza() = std::move(stanza);
+  pushLocked(std::move(ev));
+  writeLocked();
+  return true;
+}
+
+void RouterChannel::send(v1::GatewayEvent ev) {
+  std::lock_guard lock(mu_);
+  pushLocked(std::move(ev));
+  writeLocked();
+}
+
+void RouterChannel::sessionBound(const v1::SessionInfo& s) {
+  std::lock_guard lock(mu_);
+  sessions_[s.session_id()] = {s, false};
+  v1::GatewayEvent ev;
+  *ev.mutable_session_bound() = s;
+  pushLocked(std::move(ev));
+  writeLocked();
+}
+
+void RouterChannel::sessionUpdated(const v1::SessionInfo& s) {
+  std::lock_guard lock(mu_);
+  if (auto it = sessions_.find(s.session_id()); it != sessions_.end()) it->second.info = s;
+  v1::GatewayEvent ev;
+  *ev.mutable_session_update()->mutable_session() = s;
+  pushLocked(std::move(ev));
+  writeLocked();
+}
+
+void RouterChannel::sessionEnded(const v1::SessionEnded& e) {
+  std::lock_guard lock(mu_);
+  sessions_.erase(e.session_id());
+  v1::GatewayEvent ev;
+  *ev.mutable_session_ended() = e;
+  pushLocked(std::move(ev));
+  writeLocked();
+}
+
+void RouterChannel::pushLocked(v1::GatewayEvent ev) {
+  const size_t bytes = ev.ByteSizeLong();
+  backlogBytes_ += bytes;
+  metrics_.routerBacklogBytes.Increment(static_cast<double>(bytes));
+  backlog_.push_back(std::move(ev));
+}
+
+// Every confirmed session goes ahead of the backlog: the router knows the session before it
+// routes the stanzas queued for it during the break.
+void RouterChannel::announceLocked() {
+  for (auto it = backlog_.begin(); it != backlog_.end();) {  // an older round never sent
+    if (!it->has_session_announce()) {
+      ++it;
+      continue;
+    }
+    const size_t bytes = it->ByteSizeLong();
+    backlogBytes_ -= bytes;
+    metrics_.routerBacklogBytes.Decrement(static_cast<double>(bytes));
+    it = backlog_.erase(it);
+  }
+  std::vector<v1::GatewayEvent> announce;
+  for (const auto& [id, t] : sessions_) {
+    if (!t.confirmed) continue;  // its session_bound is still on its way
+    v1::GatewayEvent ev;
+    *ev.mutable_session_announce() = t.info;
+    announce.push_back(std::move(ev));
+  }
+  for (auto it = announce.rbegin(); it != announce.rend(); ++it) {
+    const size_t bytes = it->ByteSizeLong();
+    backlogBytes_ += bytes;
+    metrics_.routerBacklogBytes.Increment(static_cast<double>(bytes));
+    backlog_.push_front(std::move(*it));
+  }
+  metrics_.sessionsAnnounced.Increment(static_cast<double>(announce.size()));
+  // Once per outage, not once per failed attempt to reconnect.
+  if (!announce.empty() && !std::exchange(announceLogged_, true)) {
+    runtime::logInfo("announcing sessions to router",
+                     {{"router", address_}, {"sessions", std::to_string(announce.size())}});
+  }
+}
+
+void RouterChannel::connect() {
+  std::lock_guard lock(mu_);
+  if (stopping_) return;
+  helloDue_ = true;  // leads the first batch of every stream
+  announceLocked();
+  writing_ = false;
+  ready_ = true;
+  stream_ = new Stream(*this);
+  metrics_.routerStreams.Increment();
+  writeLocked();
+}
+
+void RouterChannel::writeLocked() {
+  if (stream_ == nullptr || writing_ || stopping_) return;
+  if (backlog_.empty() && !helloDue_) return;
+  writing_ = true;
+  inFlight_.Clear();
+  inFlightBytes_ = 0;
+  if (std::exchange(helloDue_, false)) inFlight_.mutable_hello()->set_gateway_id(gatewayId_);
+  // Cut by bytes: at least one event, then while the batch stays under the mark.
+  while (!backlog_.empty()) {
+    const size_t bytes = backlog_.front().ByteSizeLong();
+    if (inFlight_.events_size() > 0 && inFlightBytes_ + bytes > limits_.batchBytes) break;
+    *inFlight_.add_events() = std::move(backlog_.front());
+    backlog_.pop_front();
+    inFlightBytes_ += bytes;
+  }
+  backlogBytes_ -= inFlightBytes_;
+  metrics_.routerBacklogBytes.Decrement(static_cast<double>(inFlightBytes_));
+  stream_->write(&inFlight_);
+}
+
+void RouterChannel::writeDone(bool ok) {
+  std::lock_guard lock(mu_);
+  writing_ = false;
+  doneCv_.notify_all();
+  if (!ok) {
+    // The stream broke under this batch: it goes again, first, on the next stream (a stanza
+    // may then reach the router twice; none is lost).
+    ready_ = false;
+    auto& events = *inFlight_.mutable_events();
+    for (auto it = events.rbegin(); it != events.rend(); ++it) {
+      if (it->has_session_announce()) continue;  // the next stream announces anew
+      backlog_.push_front(std::move(*it));
+    }
+    backlogBytes_ += inFlightBytes_;
+    metrics_.routerBacklogBytes.Increment(static_cast<double>(inFlightBytes_));
+    metrics_.routerBatchesResent.Increment();
+    inFlight_.Clear();
+    inFlightBytes_ = 0;
+    return;
+  }
+  announceLogged_ = false;  // the stream works
+  writeLocked();
+}
+
+// The router closed its side: finish ours (at most once, under the lock, while the hold
+// keeps the stream alive).
+void RouterChannel::readEnded(void* s) {
+  std::lock_guard lock(mu_);
+  if (stream_ == s) stream_->finishWrites();
+}
+
+void RouterChannel::onBatch(const v1::RouterBatch& batch) {
+  for (const auto& cmd : batch.commands()) {
+    if (cmd.has_delivery()) {
+      const auto& d = cmd.delivery();
+      for (const auto& sid : d.session_ids()) {
+        auto conn = registry_.find(sid);
+        if (conn && d.offline_id() != 0) {
+          conn->deliverOffline(d);
+        } else if (conn) {
+          conn->deliver(d.stanza());
+        } else if (d.stanza().kind() == v1::STANZA_KIND_MESSAGE && d.offline_id() == 0) {
+          // The session went away meanwhile: the message takes the offline path.
+          v1::GatewayEvent ev;
+          auto* u = ev.mutable_undeliverable();
+          u->set_session_id(sid);
+          *u->add_stanzas() = d.stanza();
+          metrics_.undeliverable.Increment();
+          send(std::move(ev));
+        }
+      }
+    } else if (cmd.has_close()) {
+      if (auto conn = registry_.find(cmd.close().session_id())) {
+        conn->closeWithError(cmd.close().condition(), cmd.close().text());
+      }
+    } else if (cmd.has_bind_result()) {
+      const auto& r = cmd.bind_result();
+      {
+        std::lock_guard lock(mu_);
+        auto it = sessions_.find(r.session_id());
+        if (it != sessions_.end()) {
+          if (r.condition().empty()) {
+            it->second.confirmed = true;
+          } else {
+            sessions_.erase(it);
+          }
+        }
+      }
+      if (auto conn = registry_.find(r.session_id())) conn->bindResult(r.condition());
+    } else if (cmd.has_announce_sessions()) {
+      runtime::logWarn("router lost its session directory: announcing sessions",
+                       {{"router", address_}});
+      std::lock_guard lock(mu_);
+      announceLocked();
+      writeLocked();
+    }
+  }
+}
+
+void RouterChannel::streamDone(Stream* s, const grpc::Status& status) {
+  std::lock_guard lock(mu_);
+  if (stream_ == s) stream_ = nullptr;
+  ready_ = false;
+  metrics_.routerStreams.Decrement();
+  if (stopping_) {
+    doneCv_.notify_all();
+    return;
+  }
+  runtime::logWarn("router stream ended, reconnecting",
+                   {{"router", address_}, {"status", status.error_message()}});
+  timer_.expires_after(std::chrono::milliseconds(500));
+  timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) connect();
+  });
+}
+
+}  // namespace xmpp::gateway

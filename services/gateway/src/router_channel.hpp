@@ -1,0 +1,96 @@
+#pragma once
+// One gateway's stream to one router (gRPC callback API), reconnecting. Events queue in a
+// backlog bounded in bytes and go out in batches cut by bytes, so a batch never nears the
+// gRPC message limit (issue 9, case 4). The channel also remembers the bound sessions it
+// carries, and announces them at the start of every stream and when the router asks: a
+// router that swept them during a break, or lost Redis, registers them again (case 1).
+
+#include <grpcpp/grpcpp.h>
+#include <boost/asio.hpp>
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "xmpp/v1/router.grpc.pb.h"
+
+namespace xmpp::gateway {
+
+class SessionRegistry;
+struct GatewayMetrics;
+
+struct RouterChannelLimits {
+  size_t batchBytes = 1 << 20;         // a batch is cut past this (one event may exceed it)
+  size_t congestedBytes = 32u << 20;   // backlog past which clients' input is paused
+  size_t maxBacklogBytes = 64u << 20;  // backlog past which client stanzas are refused
+  int maxMessageBytes = 80 << 20;      // gRPC message limit, above the largest batch
+};
+
+class RouterChannel {
+ public:
+  RouterChannel(std::string address, std::string gatewayId, SessionRegistry& registry,
+                boost::asio::io_context& io, GatewayMetrics& metrics, RouterChannelLimits limits);
+  ~RouterChannel();
+
+  void start();
+  /// Flushes what is queued (for at most 3 s), half-closes, waits for the stream's end.
+  void stop();
+  bool up() const;
+  /// The backlog is past the congestion mark: readers of client sockets pause.
+  bool congested() const;
+
+  /// Queues a client stanza (moved from); false (left as it was, counted) when the backlog
+  /// is full.
+  bool sendStanza(const std::string& sessionId, v1::Stanza& stanza);
+  /// Queues any other event (session lifecycle, acks: small, never refused).
+  void send(v1::GatewayEvent ev);
+  // Session lifecycle: queued like send(), and remembered for announcements.
+  void sessionBound(const v1::SessionInfo& s);
+  void sessionUpdated(const v1::SessionInfo& s);
+  void sessionEnded(const v1::SessionEnded& e);
+
+ private:
+  class Stream;
+  struct Tracked {
+    v1::SessionInfo info;
+    bool confirmed = false;  // the router answered the bind
+  };
+
+  void connect();
+  void pushLocked(v1::GatewayEvent ev);
+  void announceLocked();
+  void writeLocked();
+  void writeDone(bool ok);
+  void readEnded(void* s);
+  void onBatch(const v1::RouterBatch& batch);
+  void streamDone(Stream* s, const grpc::Status& status);
+
+  const std::string address_;
+  const std::string gatewayId_;
+  const RouterChannelLimits limits_;
+  SessionRegistry& registry_;
+  boost::asio::steady_timer timer_;
+  GatewayMetrics& metrics_;
+  std::unique_ptr<v1::Router::Stub> stub_;
+  // Recursive: gRPC may run a reaction (OnWriteDone, OnDone) inline from a Start* call made
+  // under this lock.
+  mutable std::recursive_mutex mu_;
+  std::condition_variable_any doneCv_;
+  Stream* stream_ = nullptr;
+  std::deque<v1::GatewayEvent> backlog_;
+  size_t backlogBytes_ = 0;
+  v1::GatewayBatch inFlight_;
+  size_t inFlightBytes_ = 0;
+  bool helloDue_ = false;
+  bool writing_ = false;
+  bool ready_ = false;
+  bool stopping_ = false;
+  bool announceLogged_ = false;
+  std::unordered_map<std::string, Tracked> sessions_;  // by session id
+};
+
+}  // namespace xmpp::gateway

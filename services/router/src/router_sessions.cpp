@@ -1,0 +1,217 @@
+// RouterCore: the session lifecycle (RFC 6120 §7 binding and its conflicts, the end of a
+// session and its unavailable presence) and the session directory's self-healing: sessions a
+// gateway announces are registered again when the directory lost them, sessions of a dead
+// gateway are swept without touching one registered again meanwhile (issue 9, case 1).
+
+#include "router_core.hpp"
+#include "router_stanzas.hpp"
+
+namespace xmpp::router {
+
+void RouterCore::onSessionBound(const v1::SessionInfo& session) {
+  const auto answer = [&](std::string_view condition) {
+    v1::BindResult result;
+    result.set_session_id(session.session_id());
+    result.set_condition(std::string(condition));
+    gateways_.bindResult(session.gateway_id(), std::move(result));
+  };
+  guarded(backendErrors_, [&] {
+    auto full = jid::Jid::parse(session.full_jid());
+    if (!full || !full->isFull()) {
+      countDrop();
+      answer("bad-request");
+      return;
+    }
+    sessions_.add(session.session_id(), session.gateway_id(), session.full_jid());
+    auto replaced = directory_.bind(full->bareStr(), full->resource(), session);
+    if (!replaced) {
+      // Nobody could reach the JID: the client is told to wait, not handed a dead session
+      // (issue 9, case 8).
+      countBackendError();
+      sessions_.erase(session.session_id());
+      answer("resource-constraint");
+      return;
+    }
+    answer({});
+    if (!replaced->has_value() || (*replaced)->session_id() == session.session_id()) return;
+
+    // RFC 6120 §7.7.2.2: the newer session wins; the older one gets <conflict/>.
+    const v1::SessionInfo old = **replaced;
+    conflicts_.fetch_add(1, std::memory_order_relaxed);
+    v1::CloseSession close;
+    close.set_session_id(old.session_id());
+    close.set_condition("conflict");
+    close.set_text("Replaced by a new connection");
+    gateways_.close(old.gateway_id(), std::move(close));
+    sessions_.erase(old.session_id());
+    if (old.available()) {
+      broadcastUnavailable(old.session_id(), *full,
+                           makeStanza(v1::STANZA_KIND_PRESENCE, full->str(), {}, "unavailable"),
+                           {});
+    } else {
+      unavailableToDirected(old.session_id(), *full);
+    }
+  });
+}
+
+void RouterCore::onSessionUpdated(const v1::SessionInfo& session) {
+  guarded(backendErrors_, [&] {
+    auto full = jid::Jid::parse(session.full_jid());
+    if (!full || !full->isFull()) {
+      countDrop();
+      return;
+    }
+    // The gateway knows nothing of the modules' per-session flags: keep the ones we set.
+    v1::SessionInfo merged = session;
+    if (auto current = sessionsOf(full->bareStr())) {
+      auto it = current->find(full->resource());
+      if (it != current->end() && it->second.session_id() == session.session_id()) {
+        *merged.mutable_flags() = it->second.flags();
+      }
+    }
+    auto updated = directory_.update(full->bareStr(), full->resource(), merged);
+    if (!updated && updated.error() == storage::StoreError::kNotFound) {
+      countDrop();  // a session already replaced or ended: nothing to track
+      return;
+    }
+    if (!updated) countBackendError();
+    sessions_.add(session.session_id(), session.gateway_id(), session.full_jid());
+  });
+}
+
+void RouterCore::onSessionEnded(const v1::SessionEnded& ended) {
+  guarded(backendErrors_,
+          [&] { endSession(ended.session_id(), ended.full_jid(), ended.was_available()); });
+}
+
+void RouterCore::onSessionAnnounced(const v1::SessionInfo& session) {
+  guarded(backendErrors_, [&] {
+    auto full = jid::Jid::parse(session.full_jid());
+    if (!full || !full->isFull() || session.session_id().empty()) {
+      countDrop();
+      return;
+    }
+    auto current = sessionsOf(full->bareStr());
+    if (!current) return;  // counted; the next announcement (or the session's end) settles it
+    auto it = current->find(full->resource());
+    if (it != current->end() && it->second.session_id() == session.session_id()) {
+      sessions_.add(session.session_id(), session.gateway_id(), session.full_jid());
+      return;  // known: nothing to heal
+    }
+    if (it != current->end()) {
+      // Another session took the JID while this one was unreachable: it is the older one
+      // (RFC 6120 §7.7.2.2), and its gateway missed the conflict.
+      v1::CloseSession close;
+      close.set_session_id(session.session_id());
+      close.set_condition("conflict");
+      close.set_text("Replaced by a new connection");
+      gateways_.close(session.gateway_id(), std::move(close));
+      return;
+    }
+    // Lost by the directory (swept during a break, or Redis came back empty): registered
+    // again, with a new generation so that a sweep still running leaves it alone.
+    v1::SessionInfo restored = session;
+    restored.set_generation(nextGeneration());
+    auto replaced = directory_.bind(full->bareStr(), full->resource(), restored);
+    if (!replaced) {
+      countBackendError();
+      return;
+    }
+    restored_.fetch_add(1, std::memory_order_relaxed);
+    sessions_.add(session.session_id(), session.gateway_id(), session.full_jid());
+    if (session.available()) {
+      // Its contacts may have been told it left: they hear its presence again (not an
+      // initial presence: no probes, no offline delivery).
+      sessions_.startPresence(session.session_id(), session.full_jid());
+      broadcastAvailable(Sender{session.session_id(), *full, full->bareStr()},
+                         session.has_presence()
+                             ? session.presence()
+                             : makeStanza(v1::STANZA_KIND_PRESENCE, full->str(), {}, {}));
+    }
+  });
+}
+
+void RouterCore::onSessionSwept(const v1::SessionInfo& session) {
+  guarded(backendErrors_, [&] {
+    endSession(session.session_id(), session.full_jid(), session.available(), &session);
+  });
+}
+
+std::vector<v1::SessionInfo> RouterCore::localSessionsOfGateway(
+    const std::string& gatewayId) const {
+  std::vector<v1::SessionInfo> out;
+  for (auto& [id, local] : sessions_.ofGateway(gatewayId)) {
+    v1::SessionInfo s;
+    s.set_session_id(id);
+    s.set_gateway_id(local.gatewayId);
+    s.set_full_jid(local.fullJid);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::uint64_t RouterCore::nextGeneration() {
+  // Unique across restarts and routers in practice: the clock, then a counter.
+  static std::atomic<std::uint64_t> last{0};
+  const auto now =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
+  std::uint64_t prev = last.load();
+  std::uint64_t next;
+  do {
+    next = std::max(now, prev + 1);
+  } while (!last.compare_exchange_weak(prev, next));
+  return next;
+}
+
+void RouterCore::onGatewayGone(const std::string& gatewayId,
+                               const std::vector<v1::SessionInfo>& sessions) {
+  for (const auto& s : sessions) {
+    guarded(backendErrors_, [&] { endSession(s.session_id(), s.full_jid(), s.available()); });
+  }
+  // Sessions the caller did not list (never reached the directory) must not linger here.
+  for (const auto& id : sessions_.eraseGateway(gatewayId)) directed_.take(id);
+}
+
+void RouterCore::endSession(const std::string& sessionId, const std::string& fullJid,
+                            bool wasAvailable, const v1::SessionInfo* asSwept) {
+  const auto local = sessions_.get(sessionId);
+  const bool known = sessions_.erase(sessionId);
+  auto full = jid::Jid::parse(fullJid);
+  if (!full || !full->isFull()) {
+    directed_.take(sessionId);
+    countDrop();
+    return;
+  }
+  const bool available = wasAvailable || (local && local->presenceStarted);
+  bool broadcast = false;
+  // A sweep removes only the value it read: never a session registered again meanwhile.
+  auto removed = asSwept != nullptr
+                     ? directory_.removeUnchanged(full->bareStr(), full->resource(), *asSwept)
+                     : directory_.remove(full->bareStr(), full->resource(), sessionId);
+  if (removed) {
+    // Not removed: a newer session took the resource and its bind already broadcast our
+    // unavailable presence, or another router already cleaned up after our gateway.
+    broadcast = *removed && available;
+  } else {
+    countBackendError();
+    // Cannot tell from the directory; a session still in our table was not replaced.
+    broadcast = available && known;
+  }
+  if (broadcast) {
+    broadcastUnavailable(sessionId, *full,
+                         makeStanza(v1::STANZA_KIND_PRESENCE, full->str(), {}, "unavailable"), {});
+  } else {
+    unavailableToDirected(sessionId, *full);  // empty for a replaced session: taken at bind
+  }
+  if (registry_.hasSessionEndedHooks() && (!removed || *removed)) {
+    bool lastResource = true;
+    if (auto rest = sessionsOf(full->bareStr())) {
+      for (const auto& [resource, s] : *rest) lastResource = lastResource && !s.available();
+    }
+    registry_.runSessionEnded(*full, lastResource, available);
+  }
+}
+
+}  // namespace xmpp::router
