@@ -305,7 +305,8 @@ def _http_status(port, path):
 
 
 def metric(port, name):
-    """The sum of a Prometheus metric's samples on an ops endpoint (0 if absent)."""
+    """The sum of a Prometheus metric's samples on an ops endpoint (0 if absent); `name` may
+    carry labels: 'xmpp_stanzas_in_total{kind="message"}'."""
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
             s.sendall(b"GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
@@ -316,7 +317,8 @@ def metric(port, name):
         return 0
     total = 0.0
     for line in data.decode("utf-8", "replace").splitlines():
-        if line.startswith(name + "{") or line.startswith(name + " "):
+        if (line.startswith(name + "{") or line.startswith(name + " ") or
+                ("{" in name and line.startswith(name))):
             total += float(line.rsplit(" ", 1)[1])
     return total
 

@@ -9,12 +9,13 @@ import selectors
 import signal
 import socket
 import ssl
+import subprocess
 import sys
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import DOMAIN, Cluster, RawClient, login, logout, run  # noqa: E402
+from harness import DOMAIN, Cluster, RawClient, login, logout, metric, run, until  # noqa: E402
 
 import asyncio  # noqa: E402
 import base64  # noqa: E402
@@ -298,6 +299,68 @@ class PerAddressLimitTest(unittest.TestCase):
             self.assertLess(time.monotonic(), deadline, "the freed slot was never given back")
         for c in held:
             c.sock.close()
+
+
+class LargeStanzaTest(unittest.TestCase):
+    """Cases 4 and 5: 25 stanzas of 200 KiB (5 MiB, more than a gRPC message's default 4 MiB)
+    queued at once between the services lose nothing."""
+
+    COUNT = 25
+    BODY = "y" * (200 * 1024)
+
+    def setUp(self):
+        self.cluster = Cluster(gateways=1)
+        for name in ("alice", "carol"):
+            self.cluster.adduser(name, name + "-pw")
+
+    def tearDown(self):
+        self.cluster.stop()
+
+    def stored_for(self, user):
+        db = f"host=127.0.0.1 port={self.cluster.port_base} user=xmpp dbname=xmpp"
+        out = subprocess.run(["psql", db, "-tAc", "SELECT count(*) FROM roster_offline WHERE "
+                              f"username = '{user}@localhost'"], capture_output=True, text=True,
+                             timeout=30)
+        return int(out.stdout.strip() or "-1")
+
+    async def send_all(self, alice):
+        for i in range(self.COUNT):
+            alice.send_message(mto="carol@localhost", mbody=f"{i} {self.BODY}", mtype="chat")
+
+    async def receive_all(self):
+        carol = await login(self.cluster, "carol@localhost/c", "carol-pw")
+        await until(lambda: len(carol.messages) >= self.COUNT, 60, "every offline message")
+        got = sorted(int(m["body"].split(" ", 1)[0]) for m in carol.messages)
+        self.assertEqual(got, list(range(self.COUNT)))
+        self.assertTrue(all(m["delay"]["stamp"] is not None for m in carol.messages))
+        # Each was deleted once carol answered the ping that followed its page.
+        await until(lambda: self.stored_for("carol") == 0, 30, "offline store emptied")
+        await logout(carol)
+
+    def test_case4_large_stanzas_queued_while_the_router_is_down_all_arrive(self):
+        async def go():
+            alice = await login(self.cluster, "alice@localhost/a", "alice-pw")
+            await asyncio.get_running_loop().run_in_executor(None, self.cluster.kill, "router")
+            await self.send_all(alice)
+            # Read by the gateway, which holds them for the router (5 MiB in one backlog).
+            await until(lambda: metric(self.cluster.ops_port(0),
+                                       'xmpp_stanzas_in_total{kind="message"}') >= self.COUNT,
+                        60, "the gateway read every message")
+            await asyncio.get_running_loop().run_in_executor(None, self.cluster.restart, "router")
+            await until(lambda: self.stored_for("carol") == self.COUNT, 60,
+                        "all stored offline once the router is back")
+            await logout(alice)
+            await self.receive_all()
+        run(go())
+
+    def test_case5_large_offline_messages_all_arrive(self):
+        async def go():
+            alice = await login(self.cluster, "alice@localhost/a", "alice-pw")
+            await self.send_all(alice)
+            await until(lambda: self.stored_for("carol") == self.COUNT, 60, "all stored")
+            await logout(alice)
+            await self.receive_all()
+        run(go())
 
 
 class SessionDirectoryDownTest(unittest.TestCase):

@@ -18,16 +18,19 @@ xmpp::Expected<OfflinePut, StoreError> InMemoryOfflineStore::store(std::string_v
   return OfflinePut{OfflinePut::Status::kStored, copy.id};
 }
 
-xmpp::Expected<std::vector<StoredMessage>, StoreError> InMemoryOfflineStore::fetch(
-    std::string_view user, std::size_t limit) {
+xmpp::Expected<std::vector<StoredMessage>, StoreError> InMemoryOfflineStore::fetchPage(
+    std::string_view user, const OfflinePage& page) {
   std::lock_guard lock(mutex_);
   if (unavailable_) return xmpp::unexpected(StoreError::kUnavailable);
   std::vector<StoredMessage> out;
   auto u = users_.find(user);
   if (u == users_.end()) return out;
-  for (const auto& [id, message] : u->second) {
-    if (out.size() >= limit) break;
-    out.push_back(message);
+  std::size_t bytes = 0;
+  for (auto it = u->second.upper_bound(page.afterId); it != u->second.end(); ++it) {
+    const std::size_t next = it->second.stanzaBytes.size();
+    if (out.size() >= page.limit || (!out.empty() && bytes + next > page.maxBytes)) break;
+    bytes += next;
+    out.push_back(it->second);
   }
   return out;
 }

@@ -68,14 +68,21 @@ Expected<OfflinePut, StoreError> PgOfflineStore::store(std::string_view user,
   });
 }
 
-Expected<std::vector<StoredMessage>, StoreError> PgOfflineStore::fetch(std::string_view user,
-                                                                       std::size_t limit) {
+Expected<std::vector<StoredMessage>, StoreError> PgOfflineStore::fetchPage(
+    std::string_view user, const storage::OfflinePage& page) {
   return pool_.run([&](pqxx::connection& c) {
     pqxx::read_transaction tx(c);
+    // A page bounded in bytes too (issue 9, case 5): rows while the running total of their
+    // sizes stays within the bound, and always the first.
     auto r = tx.exec_params(
-        "SELECT id, stanza, (extract(epoch FROM stamp) * 1000000)::bigint "
-        "FROM roster_offline WHERE username = $1 ORDER BY id LIMIT $2",
-        std::string(user), clampToInt64(limit));
+        "SELECT id, stanza, micros FROM ("
+        "  SELECT id, stanza, (extract(epoch FROM stamp) * 1000000)::bigint AS micros,"
+        "         sum(octet_length(stanza)) OVER (ORDER BY id) AS running,"
+        "         row_number() OVER (ORDER BY id) AS n"
+        "  FROM (SELECT id, stanza, stamp FROM roster_offline"
+        "        WHERE username = $1 AND id > $2 ORDER BY id LIMIT $3) AS oldest"
+        ") AS page WHERE n = 1 OR running <= $4 ORDER BY id",
+        std::string(user), page.afterId, clampToInt64(page.limit), clampToInt64(page.maxBytes));
     std::vector<StoredMessage> out;
     out.reserve(r.size());
     for (const auto& row : r) {

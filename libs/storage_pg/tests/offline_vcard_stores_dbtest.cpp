@@ -58,6 +58,27 @@ TEST_F(OfflineVcardStoresTest, OfflineIdsQuotaFetchAck) {
   EXPECT_EQ(offline_->count("o2@x").value(), 1u);
 }
 
+// Issue 9 case 5: a page is bounded in bytes (always one message) and continues after an id.
+TEST_F(OfflineVcardStoresTest, case5_OfflinePagesAreBoundedInBytesAndContinueAfterAnId) {
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < 5; ++i) {
+    StoredMessage m{0, std::string(100, static_cast<char>('a' + i)), micros(1'700'000'000'000'000)};
+    ids.push_back(offline_->store("page@x", m, 10)->id);
+  }
+  auto page = offline_->fetchPage("page@x", {.limit = 10, .maxBytes = 250});
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->size(), 2u);
+  EXPECT_EQ((*page)[1].id, ids[1]);
+  auto next = offline_->fetchPage("page@x", {.limit = 10, .maxBytes = 250, .afterId = ids[1]});
+  ASSERT_EQ(next->size(), 2u);
+  EXPECT_EQ((*next)[0].id, ids[2]);
+  auto one = offline_->fetchPage("page@x", {.limit = 10, .maxBytes = 10, .afterId = ids[3]});
+  ASSERT_EQ(one->size(), 1u) << "one message even above the bound";
+  EXPECT_EQ((*one)[0].id, ids[4]);
+  EXPECT_TRUE(offline_->fetchPage("page@x", {.limit = 10, .afterId = ids[4]})->empty());
+  EXPECT_EQ(offline_->fetchPage("page@x", {.limit = 3})->size(), 3u);
+}
+
 TEST_F(OfflineVcardStoresTest, OfflineStampsKeepMicroseconds) {
   StoredMessage m;
   m.stanzaBytes = "x";

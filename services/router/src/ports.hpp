@@ -144,6 +144,10 @@ struct RouterConfig {
   /// "pubsub", "upload", "proxy"), whose module registered a DomainService for it. Every
   /// other domain but `domain` is remote (remote-server-not-found until server-to-server).
   std::map<std::string, std::string> serviceDomains;
+  // Offline messages go to a client in pages of at most this many stanza bytes (always one
+  // message); the next page follows once the gateway proved the client read the last one
+  // (issue 9, case 5: whatever is stored, a page fits the gateway's send queue).
+  std::size_t offlinePageBytes = 192 * 1024;
 };
 
 }  // namespace xmpp::router

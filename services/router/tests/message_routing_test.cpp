@@ -157,6 +157,55 @@ TEST_F(MessageRoutingTest, OfflineMessageIsDeliveredWithDelayAtInitialPresenceAn
   for (const auto& d : sink_.deliveriesTo(bob.sessionId)) EXPECT_EQ(d.offline_id(), 0);
 }
 
+// Issue 9 case 5: whatever is stored, a fetch is a page bounded in bytes, and the next page
+// goes out once the gateway acknowledged the last (the client proved it read it): large
+// stored messages neither exceed a gRPC message nor the gateway's send queue.
+TEST_F(MessageRoutingTest, case5_LargeOfflineMessagesGoInPagesEachAfterTheLastWasAcked) {
+  Client alice = bind("alice", "phone");
+  const std::string big(50 * 1024, 'x');
+  for (int i = 0; i < 10; ++i) {
+    send(alice, "<message to='bob@example.com' type='chat' id='m" + std::to_string(i) + "'><body>" +
+                    big + "</body></message>");
+  }
+  ASSERT_EQ(roster_.offlineCount("bob@example.com"), 10u);
+
+  Client bob = bind("bob", "pc");
+  available(bob);
+  std::vector<std::string> ids;
+  for (int page = 0; page < 10 && roster_.offlineCount("bob@example.com") > 0; ++page) {
+    std::vector<v1::Delivery> offline;
+    for (const auto& d : sink_.deliveriesTo(bob.sessionId)) {
+      if (d.offline_id() != 0) offline.push_back(d);
+    }
+    sink_.clear();
+    ASSERT_THAT(offline, SizeIs(3))
+        << "192 KiB pages of 50 KiB messages, page " << page << " (the last has one)";
+    v1::OfflineAck ack;
+    ack.set_user("bob@example.com");
+    for (const auto& d : offline) {
+      ids.push_back(d.stanza().id());
+      ack.add_ids(d.offline_id());
+    }
+    core_.onOfflineAck(ack);
+    if (ids.size() == 9) break;
+  }
+  // The last page: one message.
+  std::vector<v1::Delivery> last;
+  for (const auto& d : sink_.deliveriesTo(bob.sessionId)) {
+    if (d.offline_id() != 0) last.push_back(d);
+  }
+  ASSERT_THAT(last, SizeIs(1));
+  ids.push_back(last[0].stanza().id());
+  EXPECT_THAT(ids, ElementsAre("m0", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9"));
+  v1::OfflineAck ack;
+  ack.set_user("bob@example.com");
+  ack.add_ids(last[0].offline_id());
+  sink_.clear();
+  core_.onOfflineAck(ack);
+  EXPECT_EQ(roster_.offlineCount("bob@example.com"), 0u);
+  EXPECT_THAT(sink_.deliveries(), IsEmpty());
+}
+
 TEST_F(MessageRoutingTest, OfflineMessagesWaitForANonNegativePriority) {
   Client alice = bind("alice", "phone");
   send(alice, "<message to='bob@example.com' type='chat'><body>later</body></message>");

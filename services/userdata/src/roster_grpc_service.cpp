@@ -183,7 +183,7 @@ grpc::Status RosterGrpcService::FetchOffline(grpc::ServerContext*,
                                              const v1::FetchOfflineRequest* req,
                                              v1::FetchOfflineResponse* res) {
   return service::observed(metrics_, "FetchOffline", [&] {
-    auto r = logic_.fetchOffline(req->user());
+    auto r = logic_.fetchOffline(req->user(), req->after_id(), req->max_bytes());
     if (!r) return toStatus(r.error());
     // Stored bytes that no longer decode can never be delivered: drop them now.
     if (!r->undecodable.empty()) (void)logic_.ackOffline(req->user(), r->undecodable);

@@ -186,7 +186,10 @@ class RosterLogic {
   /// Up to config.offlineFetchLimit of the oldest messages, each with <delay from='<user's
   /// domain>' stamp='...'/>, WITHOUT deleting them: call ackOffline() with the ids the client
   /// has received.
-  Result<OfflineBatch> fetchOffline(std::string_view user);
+  /// A page: ids above `afterId`, at most `maxBytes` stanza bytes (0 or above the configured
+  /// bound: the bound), always at least one message if any is left.
+  Result<OfflineBatch> fetchOffline(std::string_view user, std::int64_t afterId = 0,
+                                    std::size_t maxBytes = 0);
 
   /// Deletes delivered messages; returns how many were deleted.
   Result<std::size_t> ackOffline(std::string_view user, const std::vector<std::int64_t>& ids);

@@ -1,6 +1,7 @@
 // RosterLogic: offline messages, vCards and account deletion. Rosters and subscriptions live in
 // roster_logic.cpp.
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -28,10 +29,15 @@ Result<OfflineStatus> RosterLogic::storeOffline(std::string_view user,
   return put->stored() ? OfflineStatus::kStored : OfflineStatus::kQuotaFull;
 }
 
-Result<OfflineBatch> RosterLogic::fetchOffline(std::string_view user) {
+Result<OfflineBatch> RosterLogic::fetchOffline(std::string_view user, std::int64_t afterId,
+                                               std::size_t maxBytes) {
   auto owner = parseUser(user);
   if (!owner) return xmpp::unexpected(owner.error());
-  auto stored = offline_.fetch(owner->bareStr(), config_.offlineFetchLimit);
+  storage::OfflinePage page{.limit = config_.offlineFetchLimit,
+                            .maxBytes = config_.offlineFetchBytes,
+                            .afterId = afterId};
+  if (maxBytes > 0) page.maxBytes = std::min(page.maxBytes, maxBytes);
+  auto stored = offline_.fetchPage(owner->bareStr(), page);
   if (!stored) return xmpp::unexpected(fromStoreError(stored.error()));
   OfflineBatch out;
   out.messages.reserve(stored->size());

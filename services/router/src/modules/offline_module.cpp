@@ -1,7 +1,12 @@
 // Offline storage (XEP-0160 behaviour, XEP-0203 stamps) over the userdata service's store: a
 // message for an account with no session to take it is stored (or its sender told why not);
 // stored messages go to the account's first available presence with non-negative priority,
-// and are deleted once the gateway wrote them (its acknowledgement).
+// in pages bounded in bytes, each once the last was acknowledged, and are deleted once the
+// gateway proved the client read them (its acknowledgement).
+
+#include <mutex>
+#include <set>
+#include <unordered_map>
 
 #include "module.hpp"
 #include "xmpp/stanza/element.hpp"
@@ -41,6 +46,12 @@ class OfflineModule final : public Module {
       request.set_user(user);
       for (int64_t id : ids) request.add_ids(id);
       if (!roster_.ackOffline(request)) core_.countBackendError();
+      nextPage(user, ids);
+    });
+    r.addSessionEndedHook([this](const jid::Jid& full, bool, bool) {
+      std::lock_guard lock(mu_);
+      auto it = paging_.find(full.bareStr());
+      if (it != paging_.end() && it->second.sender.jid == full) paging_.erase(it);
     });
   }
 
@@ -84,20 +95,66 @@ class OfflineModule final : public Module {
   // XEP-0160: to the first available presence with non-negative priority, once per session.
   void flush(const Sender& sender, int priority) {
     if (priority < 0 || !core_.takeOfflineTurn(sender.sessionId)) return;
+    if (!deliverPage(sender, 0)) {
+      core_.giveBackOfflineTurn(sender.sessionId);  // the next available presence tries again
+    }
+  }
+
+  // One page after `afterId`; remembered so that its acknowledgement brings the next.
+  bool deliverPage(const Sender& sender, int64_t afterId) {
     v1::FetchOfflineRequest fetch;
     fetch.set_user(sender.bare);
+    fetch.set_after_id(afterId);
+    fetch.set_max_bytes(static_cast<uint32_t>(core_.config().offlinePageBytes));
     v1::FetchOfflineResponse offline;
     if (!roster_.fetchOffline(fetch, &offline)) {
       core_.countBackendError();
-      core_.giveBackOfflineTurn(sender.sessionId);  // the next available presence tries again
-      return;
+      return false;
+    }
+    {
+      std::lock_guard lock(mu_);
+      if (offline.messages().empty()) {
+        paging_.erase(sender.bare);  // all delivered
+      } else if (paging_.size() < kMaxPaging || paging_.count(sender.bare) > 0) {
+        Paging& p = paging_[sender.bare];  // past the bound: the rest at the next login
+        p.sender = sender;
+        p.lastId = offline.messages(offline.messages_size() - 1).id();
+        p.outstanding.clear();
+        for (const auto& m : offline.messages()) p.outstanding.insert(m.id());
+      }
     }
     for (const auto& m : offline.messages())
       core_.deliverStoredToSender(sender, m.stanza(), m.id());
+    return true;
   }
+
+  // Acknowledged ids: once the whole page is, the next one goes out.
+  void nextPage(const std::string& user, const std::vector<int64_t>& ids) {
+    Sender sender;
+    int64_t lastId = 0;
+    {
+      std::lock_guard lock(mu_);
+      auto it = paging_.find(user);
+      if (it == paging_.end()) return;
+      for (int64_t id : ids) it->second.outstanding.erase(id);
+      if (!it->second.outstanding.empty()) return;
+      sender = it->second.sender;
+      lastId = it->second.lastId;
+    }
+    (void)deliverPage(sender, lastId);  // a failed fetch: the rest at the next login
+  }
+
+  struct Paging {
+    Sender sender;
+    int64_t lastId = 0;
+    std::set<int64_t> outstanding;  // ids of the last page not yet acknowledged
+  };
+  static constexpr size_t kMaxPaging = 100'000;
 
   RouterServices& core_;
   RosterClient& roster_;
+  std::mutex mu_;
+  std::unordered_map<std::string, Paging> paging_;  // by bare JID
 };
 
 }  // namespace

@@ -18,8 +18,8 @@ class InMemoryOfflineStore final : public OfflineStore {
  public:
   xmpp::Expected<OfflinePut, StoreError> store(std::string_view user, const StoredMessage& message,
                                                std::size_t maxPerUser) override;
-  xmpp::Expected<std::vector<StoredMessage>, StoreError> fetch(std::string_view user,
-                                                               std::size_t limit) override;
+  xmpp::Expected<std::vector<StoredMessage>, StoreError> fetchPage(
+      std::string_view user, const OfflinePage& page) override;
   xmpp::Expected<std::size_t, StoreError> ack(std::string_view user,
                                               const std::vector<std::int64_t>& ids) override;
   xmpp::Expected<std::size_t, StoreError> count(std::string_view user) override;

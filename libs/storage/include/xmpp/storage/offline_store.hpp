@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +41,14 @@ struct OfflinePut {
   bool stored() const { return status == Status::kStored; }
 };
 
+/// One page of a user's stored messages, oldest first.
+struct OfflinePage {
+  std::size_t limit = 100;                                         // messages at most
+  std::size_t maxBytes = std::numeric_limits<std::size_t>::max();  // stanza bytes at most,
+                                                                   // but always one message
+  std::int64_t afterId = 0;                                        // ids above this only
+};
+
 class OfflineStore {
  public:
   virtual ~OfflineStore() = default;
@@ -51,9 +60,14 @@ class OfflineStore {
                                                        const StoredMessage& message,
                                                        std::size_t maxPerUser) = 0;
 
-  /// Up to `limit` of the user's oldest messages, ascending by id. Deletes nothing.
-  virtual xmpp::Expected<std::vector<StoredMessage>, StoreError> fetch(std::string_view user,
-                                                                       std::size_t limit) = 0;
+  /// The user's oldest messages within `page`, ascending by id. Deletes nothing.
+  virtual xmpp::Expected<std::vector<StoredMessage>, StoreError> fetchPage(
+      std::string_view user, const OfflinePage& page) = 0;
+  /// Up to `limit` of the user's oldest messages.
+  xmpp::Expected<std::vector<StoredMessage>, StoreError> fetch(std::string_view user,
+                                                               std::size_t limit) {
+    return fetchPage(user, OfflinePage{.limit = limit});
+  }
 
   /// Deletes the listed messages of `user` (ids of other users or already gone are skipped);
   /// returns how many were deleted.

@@ -18,8 +18,8 @@ class PgOfflineStore final : public storage::OfflineStore {
   Expected<storage::OfflinePut, storage::StoreError> store(std::string_view user,
                                                            const storage::StoredMessage& message,
                                                            std::size_t maxPerUser) override;
-  Expected<std::vector<storage::StoredMessage>, storage::StoreError> fetch(
-      std::string_view user, std::size_t limit) override;
+  Expected<std::vector<storage::StoredMessage>, storage::StoreError> fetchPage(
+      std::string_view user, const storage::OfflinePage& page) override;
   Expected<std::size_t, storage::StoreError> ack(std::string_view user,
                                                  const std::vector<std::int64_t>& ids) override;
   Expected<std::size_t, storage::StoreError> count(std::string_view user) override;
