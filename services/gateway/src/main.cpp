@@ -12,6 +12,7 @@
 
 #include "address_limits.hpp"
 #include "connection.hpp"
+#include "memory_trim.hpp"
 #include "network.hpp"
 #include "operator_events.hpp"
 #include "xmpp/config/config.hpp"
@@ -176,6 +177,10 @@ int main(int argc, char** argv) try {
         io, cfg.getString("c2s.tls_listen", "127.0.0.1:5223"), true, onAccept));
   }
   routers.start();
+  gateway::MemoryTrimmer trimmer(
+      io, [&] { return sessions.size(); },
+      std::chrono::milliseconds(cfg.getInt("gateway.trim_interval_ms", 5000)));
+  trimmer.start();
 
   observability::OpsHttpServer ops(registry,
                                    {.address = cfg.getString("ops.address", "127.0.0.1"),
@@ -200,6 +205,7 @@ int main(int argc, char** argv) try {
   while (sessions.size() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+  trimmer.stop();
   routers.stop();  // flushes the session-ended events first
   work.reset();
   io.stop();

@@ -29,7 +29,7 @@ class RouterChannel::Stream final
       return;
     }
     ch_.onBatch(in_);
-    in_.Clear();
+    in_ = v1::RouterBatch();  // not Clear(): that keeps a peak batch's elements allocated
     StartRead(&in_);
   }
   void OnDone(const grpc::Status& status) override {
@@ -199,7 +199,7 @@ void RouterChannel::writeLocked() {
   if (stream_ == nullptr || writing_ || stopping_) return;
   if (backlog_.empty() && !helloDue_) return;
   writing_ = true;
-  inFlight_.Clear();
+  inFlight_ = v1::GatewayBatch();  // not Clear(): that keeps a peak batch's events allocated
   inFlightBytes_ = 0;
   if (std::exchange(helloDue_, false)) inFlight_.mutable_hello()->set_gateway_id(gatewayId_);
   // Cut by bytes: at least one event, then while the batch stays under the mark.
@@ -231,7 +231,7 @@ void RouterChannel::writeDone(bool ok) {
     backlogBytes_ += inFlightBytes_;
     metrics_.routerBacklogBytes.Increment(static_cast<double>(inFlightBytes_));
     metrics_.routerBatchesResent.Increment();
-    inFlight_.Clear();
+    inFlight_ = v1::GatewayBatch();
     inFlightBytes_ = 0;
     return;
   }

@@ -15,7 +15,7 @@ Outbox::Outbox(std::string gatewayId, Unreachable unreachable, OutboxLimits limi
 void Outbox::startWriteLocked() {
   writing_ = true;
   v1::RouterBatch& batch = stream_->outgoing();
-  batch.Clear();
+  batch = v1::RouterBatch();  // not Clear(): that keeps a peak batch's commands allocated
   size_t bytes = 0;
   while (!pending_.empty()) {
     const size_t next = pending_.front().ByteSizeLong();

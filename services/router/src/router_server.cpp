@@ -114,7 +114,7 @@ class GatewayStream final : public grpc::ServerBidiReactor<v1::GatewayBatch, v1:
     }
     const auto received = std::chrono::steady_clock::now();
     for (auto& ev : *in_.mutable_events()) dispatch(std::move(ev), received);
-    in_.Clear();
+    in_ = v1::GatewayBatch();  // not Clear(): that keeps a peak batch's events allocated
     StartRead(&in_);
   }
 
