@@ -204,7 +204,8 @@ class PreAuthDeadlineTest(unittest.TestCase):
             resource.setrlimit(resource.RLIMIT_NOFILE, (min(want, hard), hard))
         cls.cluster = Cluster(gateways=1,
                               gateway_args=f"--c2s.preauth_timeout_s={cls.DEADLINE_S} "
-                                           f"--c2s.max_connections_per_address=0")
+                                           f"--c2s.max_connections_per_address=0 "
+                                           f"--c2s.max_accepts_per_second_per_address=0")
         cls.cluster.adduser("carol", "carol-pw")
 
     @classmethod
@@ -309,7 +310,8 @@ class LargeStanzaTest(unittest.TestCase):
     BODY = "y" * (200 * 1024)
 
     def setUp(self):
-        self.cluster = Cluster(gateways=1)
+        # (Unshaped: 5 MiB from one client would take 16 s at the default 256 KiB/s.)
+        self.cluster = Cluster(gateways=1, gateway_args="--c2s.max_bytes_per_second=0")
         for name in ("alice", "carol"):
             self.cluster.adduser(name, name + "-pw")
 
@@ -361,6 +363,29 @@ class LargeStanzaTest(unittest.TestCase):
             await logout(alice)
             await self.receive_all()
         run(go())
+
+
+class ShaperTest(unittest.TestCase):
+    """Case 13: a client sending faster than its shaper allows is slowed down (its socket is
+    read later), and nothing it sent is lost."""
+
+    def test_case13_a_fast_sender_is_shaped_and_every_stanza_answered(self):
+        cluster = Cluster(gateways=1, gateway_args="--c2s.max_bytes_per_second=20000 "
+                                                   "--c2s.burst_bytes=20000")
+        try:
+            cluster.adduser("erin", "erin-pw")
+            c = RawClient(cluster)
+            c.login("erin", "erin-pw")
+            c.clear()
+            pad = "p" * 150
+            c.send("".join(f"<iq type='get' id='s{i}-{pad}' to='localhost'>"
+                           "<ping xmlns='urn:xmpp:ping'/></iq>" for i in range(300)))  # ~60 KB
+            text = c.read_until(r"id=\"s299-", timeout=30)
+            self.assertEqual(len(re.findall(r"<iq [^>]*type=\"result\"", text)), 300)
+            self.assertGreater(metric(cluster.ops_port(0), "xmpp_gateway_shaper_pauses_total"), 0)
+            c.close()
+        finally:
+            cluster.stop()
 
 
 class SessionDirectoryDownTest(unittest.TestCase):

@@ -78,7 +78,8 @@ def main():
     pairs = int(sys.argv[1]) if len(sys.argv) > 1 else 2
     per = int(sys.argv[2]) if len(sys.argv) > 2 else 20000
     cluster = Cluster(gateways=2, gateway_args="--gateway.threads=1 "
-                      "--c2s.max_connections_per_address=0",
+                      "--c2s.max_connections_per_address=0 "
+                      "--c2s.max_accepts_per_second_per_address=0 --c2s.max_bytes_per_second=0",
                       router_args="--router.workers=2 " + os.environ.get("LOAD_ROUTER_ARGS", ""))
     try:
         for i in range(pairs):

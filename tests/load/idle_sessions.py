@@ -65,9 +65,11 @@ def login(cluster, ctx, user, password, resource):
 
 def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
-    # Every session comes from 127.0.0.1: no per-address limit.
+    # Every session comes from 127.0.0.1, N/10 per account: no per-address or per-account limit.
     cluster = Cluster(gateways=1, gateway_args="--gateway.threads=1 "
-                      "--c2s.max_connections_per_address=0")
+                      "--c2s.max_connections_per_address=0 "
+                      "--c2s.max_accepts_per_second_per_address=0 --c2s.max_bytes_per_second=0",
+                      router_args="--router.max_resources_per_account=0")
     try:
         for i in range(10):
             cluster.adduser(f"load{i}", "pw")

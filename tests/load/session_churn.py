@@ -40,7 +40,9 @@ def main():
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 1
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    cluster = Cluster(gateways=1, gateway_args="--c2s.max_connections_per_address=0")
+    cluster = Cluster(gateways=1, gateway_args="--c2s.max_connections_per_address=0 "
+                      "--c2s.max_accepts_per_second_per_address=0 --c2s.max_bytes_per_second=0",
+                      router_args="--router.max_resources_per_account=0")
     try:
         for i in range(10):
             cluster.adduser(f"churn{i}", "pw")

@@ -31,6 +31,8 @@ Connection::Connection(tcp::socket socket, asio::ssl::context* tls, bool directT
   error_code ec;
   auto ep = socket_.remote_endpoint(ec);
   if (!ec) remote_ = ep.address().to_string();
+  if (options_.maxBytesPerSecond > 0)
+    shaper_.emplace(options_.maxBytesPerSecond, options_.burstBytes);
 }
 
 Connection::~Connection() = default;
@@ -115,6 +117,19 @@ void Connection::onRead(const error_code& ec, size_t n) {
   // Reading goes on while closing: the session ignores what follows its end, and a socket
   // closed with unread input would be reset.
   if (closed_) return;
+  if (shaper_) {
+    const auto wait = shaper_->take(static_cast<double>(n), std::chrono::steady_clock::now());
+    if (wait.count() > 0) {
+      // Over its rate: the client's next bytes wait in its socket (TCP pushes back).
+      if (options_.metrics != nullptr) options_.metrics->shaped.Increment();
+      auto self = shared_from_this();
+      pauseTimer_.expires_after(wait);
+      pauseTimer_.async_wait([self](const error_code& e) {
+        if (!e) self->read();
+      });
+      return;
+    }
+  }
   read();
 }
 

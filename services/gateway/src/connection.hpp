@@ -14,6 +14,7 @@
 #include <string>
 
 #include "ports.hpp"
+#include "token_bucket.hpp"
 
 namespace xmpp::gateway {
 
@@ -34,6 +35,10 @@ struct ConnectionOptions {
   /// with unread input (a 2 MiB stanza) does not reset the connection before the client
   /// could read why (RFC 6120 §4.4; issue 9, case 10).
   std::chrono::milliseconds lingerTimeout{2000};
+  /// A shaper on what the client sends (issue 9, case 13), like ejabberd's: past
+  /// `burstBytes`, reading pauses so that the client gets `maxBytesPerSecond` (0: none).
+  double maxBytesPerSecond = 0;
+  double burstBytes = 1 << 20;
   GatewayMetrics* metrics = nullptr;
 };
 
@@ -103,7 +108,8 @@ class Connection : public Transport, public std::enable_shared_from_this<Connect
   bool directTls_;
   boost::asio::steady_timer timer_;
   boost::asio::steady_timer preAuthTimer_;
-  boost::asio::steady_timer pauseTimer_;  // reading paused while the router backlog is high
+  boost::asio::steady_timer pauseTimer_;  // reading paused: router backlog high, or shaped
+  std::optional<TokenBucket> shaper_;
   RouterLink& router_;
   SessionRegistry& registry_;
   const ConnectionOptions& options_;

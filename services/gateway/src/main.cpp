@@ -129,6 +129,8 @@ int main(int argc, char** argv) try {
   co.pingAfter = std::chrono::seconds(cfg.getInt("c2s.ping_after_s", 120));
   co.idleTimeout = std::chrono::seconds(cfg.getInt("c2s.idle_timeout_s", 300));
   co.preAuthTimeout = std::chrono::seconds(cfg.getInt("c2s.preauth_timeout_s", 30));
+  co.maxBytesPerSecond = static_cast<double>(cfg.getInt("c2s.max_bytes_per_second", 256 * 1024));
+  co.burstBytes = static_cast<double>(cfg.getInt("c2s.burst_bytes", 1 << 20));
 
   const int threads = static_cast<int>(
       cfg.getInt("gateway.threads", std::max(1u, std::thread::hardware_concurrency())));
@@ -146,7 +148,9 @@ int main(int argc, char** argv) try {
 
   std::atomic<uint64_t> counter{0};
   auto perAddress = std::make_shared<gateway::AddressLimits>(
-      static_cast<size_t>(cfg.getInt("c2s.max_connections_per_address", 100)));
+      static_cast<size_t>(cfg.getInt("c2s.max_connections_per_address", 100)),
+      static_cast<double>(cfg.getInt("c2s.max_accepts_per_second_per_address", 20)),
+      static_cast<double>(cfg.getInt("c2s.accept_burst_per_address", 100)));
   auto onAccept = [&](tcp::socket s, bool directTls) {
     boost::system::error_code ec;
     const auto peer = s.remote_endpoint(ec);
@@ -163,9 +167,9 @@ int main(int argc, char** argv) try {
         gatewayId + "/" + std::to_string(++counter), randomHex(8));
     conn->start();
     if (admission) {
-      conn->holdUntilClosed(std::move(admission));
+      conn->holdUntilClosed(std::move(admission.ticket));
     } else {
-      conn->closeWithError("policy-violation", "too many connections from this address");
+      conn->closeWithError("policy-violation", admission.refusal);
     }
   };
 

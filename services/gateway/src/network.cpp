@@ -70,7 +70,13 @@ GatewayMetrics::GatewayMetrics(prometheus::Registry& r)
                             .Help("Sessions announced to routers (stream starts, directory "
                                   "resets)")
                             .Register(r)
-                            .Add({})) {}
+                            .Add({})),
+      shaped(prometheus::BuildCounter()
+                 .Name("xmpp_gateway_shaper_pauses_total")
+                 .Help("Times a connection's reading paused because the client sent faster "
+                       "than c2s.max_bytes_per_second")
+                 .Register(r)
+                 .Add({})) {}
 
 namespace {
 const char* kindName(const v1::Stanza& s) {

@@ -43,6 +43,7 @@ struct GatewayMetrics {
   prometheus::Counter& routerRefused;
   prometheus::Counter& routerBatchesResent;
   prometheus::Counter& sessionsAnnounced;
+  prometheus::Counter& shaped;  // reads paused by a connection's shaper
   /// Counts one stanza in (from a client) or out (delivered to a client) by kind.
   void countIn(const v1::Stanza& s);
   void countOut(const v1::Stanza& s);

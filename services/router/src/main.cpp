@@ -51,6 +51,8 @@ int main(int argc, char** argv) try {
   rc.domain = cfg.getString("xmpp.domain", "localhost");
   rc.discloseOs = cfg.getBool("router.version_discloses_os", false);
   rc.blockListCacheTtl = std::chrono::milliseconds(cfg.getInt("router.blocklist_cache_ms", 30'000));
+  rc.maxResourcesPerAccount =
+      static_cast<size_t>(cfg.getInt("router.max_resources_per_account", 10));
   rc.offlinePageBytes = static_cast<size_t>(cfg.getInt("router.offline_page_bytes", 192 * 1024));
   // XEP-0157: xmpp.contact.<kind> = comma-separated URIs (mailto:, xmpp:, https:).
   for (const char* kind :

@@ -148,6 +148,9 @@ struct RouterConfig {
   // message); the next page follows once the gateway proved the client read the last one
   // (issue 9, case 5: whatever is stored, a page fits the gateway's send queue).
   std::size_t offlinePageBytes = 192 * 1024;
+  // Resources bound at once per account (0: no limit); one more is refused at bind with
+  // resource-constraint (RFC 6120 §7.6.2.1). Replacing a bound resource is always allowed.
+  std::size_t maxResourcesPerAccount = 10;
 };
 
 }  // namespace xmpp::router

@@ -22,6 +22,16 @@ void RouterCore::onSessionBound(const v1::SessionInfo& session) {
       answer("bad-request");
       return;
     }
+    if (config_.maxResourcesPerAccount > 0) {
+      // RFC 6120 §7.6.2.1: the account has as many resources as it may (issue 9, case 13).
+      auto current = sessionsOf(full->bareStr());
+      if (current && current->count(full->resource()) == 0 &&
+          current->size() >= config_.maxResourcesPerAccount) {
+        countDrop();
+        answer("resource-constraint");
+        return;
+      }
+    }
     sessions_.add(session.session_id(), session.gateway_id(), session.full_jid());
     auto replaced = directory_.bind(full->bareStr(), full->resource(), session);
     if (!replaced) {

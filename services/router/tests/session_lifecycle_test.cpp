@@ -52,6 +52,24 @@ TEST_F(SessionLifecycleTest, ConflictClosesTheOlderSessionAndBroadcastsItsUnavai
   EXPECT_EQ(directory_.inner.find("alice@example.com", "phone")->session_id(), fresh.sessionId);
 }
 
+// Issue 9 case 13: past the resources an account may bind at once, one more bind is refused
+// with resource-constraint (RFC 6120 §7.6.2.1); taking over a bound resource still works.
+TEST_F(SessionLifecycleTest, case13_ABindPastTheResourcesPerAccountIsAResourceConstraint) {
+  for (int i = 0; i < 10; ++i) bind("alice", "r" + std::to_string(i));
+  const size_t before = sink_.bindResults().size();
+  Client extra = bind("alice", "r10");
+  auto results = sink_.bindResults();
+  ASSERT_EQ(results.size(), before + 1);
+  EXPECT_EQ(results.back().session_id(), extra.sessionId);
+  EXPECT_EQ(results.back().condition(), "resource-constraint");
+  EXPECT_FALSE(directory_.inner.find("alice@example.com", "r10").has_value());
+  sink_.clear();
+  Client again = bind("alice", "r3", "gw2");  // the same resource: a conflict, allowed
+  EXPECT_EQ(directory_.inner.find("alice@example.com", "r3")->session_id(), again.sessionId);
+  EXPECT_EQ(core_.stats().conflicts, 1u);
+  EXPECT_EQ(sink_.bindResults().back().condition(), "");
+}
+
 TEST_F(SessionLifecycleTest, RebindingTheSameSessionIsNoConflict) {
   Client alice = bind("alice", "phone");
   core_.onSessionBound(info(alice, false, 0, {}));
