@@ -98,7 +98,10 @@ int main(int argc, char** argv) try {
   }
   router::RouterMetrics metrics(*registry);
   router::StatsReporter stats(core, *registry);
-  router::KeyedWorkers workers(static_cast<size_t>(cfg.getInt("router.workers", 2)));
+  router::KeyedWorkers workers(
+      static_cast<size_t>(cfg.getInt("router.workers", 2)),
+      {.highBytes = static_cast<size_t>(cfg.getInt("router.queue_high_bytes", 64 << 20)),
+       .lowBytes = static_cast<size_t>(cfg.getInt("router.queue_low_bytes", 32 << 20))});
   hub.onUnreachable(router::handBackUnreachable(core, workers, metrics));
   router::RouterService service(core, workers, hub, metrics);
   router::GatewayLiveness liveness(

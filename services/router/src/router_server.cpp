@@ -8,66 +8,6 @@
 
 namespace xmpp::router {
 
-// ---- KeyedWorkers ----
-
-KeyedWorkers::KeyedWorkers(size_t threads) {
-  for (size_t i = 0; i < std::max<size_t>(1, threads); ++i) {
-    auto w = std::make_unique<Worker>();
-    Worker* self = w.get();
-    w->thread = std::thread([self] {
-      for (;;) {
-        std::function<void()> task;
-        {
-          std::unique_lock lock(self->mu);
-          self->cv.wait(lock, [&] { return self->stop || !self->queue.empty(); });
-          if (self->queue.empty()) return;  // stopping and drained
-          task = std::move(self->queue.front());
-          self->queue.pop_front();
-        }
-        try {
-          task();
-        } catch (const std::exception& e) {
-          runtime::logError("router task failed", {{"error", e.what()}});
-        }
-      }
-    });
-    workers_.push_back(std::move(w));
-  }
-}
-
-KeyedWorkers::~KeyedWorkers() {
-  for (auto& w : workers_) {
-    {
-      std::lock_guard lock(w->mu);
-      w->stop = true;
-    }
-    w->cv.notify_one();
-  }
-  for (auto& w : workers_) w->thread.join();
-}
-
-void KeyedWorkers::post(std::string_view key, std::function<void()> task) {
-  Worker& w = *workers_[std::hash<std::string_view>{}(key) % workers_.size()];
-  bool wasEmpty;
-  {
-    std::lock_guard lock(w.mu);
-    wasEmpty = w.queue.empty();
-    w.queue.push_back(std::move(task));
-  }
-  // A busy worker drains its queue without waiting: wake it only when it may be asleep
-  // (one futex call per burst instead of per event).
-  if (wasEmpty) w.cv.notify_one();
-}
-
-size_t KeyedWorkers::queued() const {
-  size_t n = 0;
-  for (const auto& w : workers_) {
-    std::lock_guard lock(w->mu);
-    n += w->queue.size();
-  }
-  return n;
-}
-
 // ---- GatewayStream ----
 
 namespace {
@@ -115,6 +55,13 @@ class GatewayStream final : public grpc::ServerBidiReactor<v1::GatewayBatch, v1:
     const auto received = std::chrono::steady_clock::now();
     for (auto& ev : *in_.mutable_events()) dispatch(std::move(ev), received);
     in_ = v1::GatewayBatch();  // not Clear(): that keeps a peak batch's events allocated
+    if (workers_.overloaded()) {
+      // Back-pressure (issue 9, case 6): no more reading until the workers caught up; the
+      // gateway's writes wait in HTTP/2 flow control, then in its own bounded backlog.
+      metrics_.readPauses.Increment();
+      workers_.whenDrained([this] { StartRead(&in_); });
+      return;
+    }
     StartRead(&in_);
   }
 
@@ -136,6 +83,7 @@ class GatewayStream final : public grpc::ServerBidiReactor<v1::GatewayBatch, v1:
 
  private:
   void dispatch(v1::GatewayEvent ev, std::chrono::steady_clock::time_point received) {
+    const size_t bytes = ev.ByteSizeLong();
     auto shared = std::make_shared<v1::GatewayEvent>(std::move(ev));
     std::string key;
     const char* kind = "other";
@@ -174,42 +122,46 @@ class GatewayStream final : public grpc::ServerBidiReactor<v1::GatewayBatch, v1:
     metrics_.events.Add({{"kind", kind}}).Increment();
     RouterCore& core = core_;
     RouterMetrics& metrics = metrics_;
-    workers_.post(key, [&core, &metrics, shared, received] {
-      switch (shared->event_case()) {
-        case v1::GatewayEvent::kSessionBound:
-          core.onSessionBound(shared->session_bound());
-          break;
-        case v1::GatewayEvent::kSessionEnded:
-          core.onSessionEnded(shared->session_ended());
-          break;
-        case v1::GatewayEvent::kSessionUpdate:
-          core.onSessionUpdated(shared->session_update().session());
-          break;
-        case v1::GatewayEvent::kStanza: {
-          auto* s = shared->mutable_stanza();
-          const char* k = s->stanza().kind() == v1::STANZA_KIND_MESSAGE    ? "message"
-                          : s->stanza().kind() == v1::STANZA_KIND_PRESENCE ? "presence"
-                          : s->stanza().kind() == v1::STANZA_KIND_IQ       ? "iq"
-                                                                           : "other";
-          metrics.stanzas.Add({{"kind", k}}).Increment();
-          core.onStanza(s->session_id(), std::move(*s->mutable_stanza()));
-          metrics.routingSeconds.Observe(
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - received).count());
-          break;
-        }
-        case v1::GatewayEvent::kUndeliverable:
-          core.onUndeliverable(shared->undeliverable());
-          break;
-        case v1::GatewayEvent::kOfflineAck:
-          core.onOfflineAck(shared->offline_ack());
-          break;
-        case v1::GatewayEvent::kSessionAnnounce:
-          core.onSessionAnnounced(shared->session_announce());
-          break;
-        case v1::GatewayEvent::EVENT_NOT_SET:
-          break;
-      }
-    });
+    workers_.post(
+        key,
+        [&core, &metrics, shared, received] {
+          switch (shared->event_case()) {
+            case v1::GatewayEvent::kSessionBound:
+              core.onSessionBound(shared->session_bound());
+              break;
+            case v1::GatewayEvent::kSessionEnded:
+              core.onSessionEnded(shared->session_ended());
+              break;
+            case v1::GatewayEvent::kSessionUpdate:
+              core.onSessionUpdated(shared->session_update().session());
+              break;
+            case v1::GatewayEvent::kStanza: {
+              auto* s = shared->mutable_stanza();
+              const char* k = s->stanza().kind() == v1::STANZA_KIND_MESSAGE    ? "message"
+                              : s->stanza().kind() == v1::STANZA_KIND_PRESENCE ? "presence"
+                              : s->stanza().kind() == v1::STANZA_KIND_IQ       ? "iq"
+                                                                               : "other";
+              metrics.stanzas.Add({{"kind", k}}).Increment();
+              core.onStanza(s->session_id(), std::move(*s->mutable_stanza()));
+              metrics.routingSeconds.Observe(
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - received)
+                      .count());
+              break;
+            }
+            case v1::GatewayEvent::kUndeliverable:
+              core.onUndeliverable(shared->undeliverable());
+              break;
+            case v1::GatewayEvent::kOfflineAck:
+              core.onOfflineAck(shared->offline_ack());
+              break;
+            case v1::GatewayEvent::kSessionAnnounce:
+              core.onSessionAnnounced(shared->session_announce());
+              break;
+            case v1::GatewayEvent::EVENT_NOT_SET:
+              break;
+          }
+        },
+        bytes);
   }
 
   RouterCore& core_;
@@ -306,6 +258,12 @@ RouterMetrics::RouterMetrics(prometheus::Registry& r)
                             .Help("Dead gateways whose sessions this router cleaned up")
                             .Register(r)
                             .Add({})),
+      readPauses(prometheus::BuildCounter()
+                     .Name("xmpp_router_read_pauses_total")
+                     .Help("Times a gateway stream stopped reading because the workers' "
+                           "queues were past their high mark")
+                     .Register(r)
+                     .Add({})),
       directoryResets(prometheus::BuildCounter()
                           .Name("xmpp_router_directory_resets_total")
                           .Help("Times the session directory was found emptied (Redis "

@@ -19,6 +19,7 @@
 #include <prometheus/registry.h>
 
 #include "gateway_hub.hpp"
+#include "keyed_workers.hpp"
 #include "ports.hpp"
 #include "xmpp/v1/router.grpc.pb.h"
 
@@ -26,26 +27,6 @@ namespace xmpp::router {
 
 class RouterCore;
 class RedisSessionDirectory;
-
-/// Tasks with the same key run in order on the same thread (RFC 6120 §10.1: one bare JID's
-/// stanzas are processed in order); different keys spread over the threads.
-class KeyedWorkers {
- public:
-  explicit KeyedWorkers(size_t threads);
-  ~KeyedWorkers();
-  void post(std::string_view key, std::function<void()> task);
-  size_t queued() const;
-
- private:
-  struct Worker {
-    std::mutex mu;
-    std::condition_variable cv;
-    std::deque<std::function<void()>> queue;
-    bool stop = false;
-    std::thread thread;
-  };
-  std::vector<std::unique_ptr<Worker>> workers_;
-};
 
 struct RouterMetrics {
   explicit RouterMetrics(prometheus::Registry& registry);
@@ -55,6 +36,7 @@ struct RouterMetrics {
   prometheus::Gauge& gateways;
   prometheus::Gauge& queued;
   prometheus::Counter& gatewaysCleanedUp;
+  prometheus::Counter& readPauses;  // gateway streams paused: the workers' queues were full
   prometheus::Counter& directoryResets;
   prometheus::Gauge& outboxBytes;
   prometheus::Family<prometheus::Counter>& unreachable;  // by command kind and outcome
