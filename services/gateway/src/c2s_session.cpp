@@ -376,6 +376,27 @@ void C2sSession::refused(const v1::Stanza& s) {
   reportDropped(what, 1);
 }
 
+namespace {
+// The last presence is stored in the session directory and answers every probe (issue 9,
+// case 13): past `max` bytes only its RFC 6121 parts (<show/>, <priority/>, a short
+// <status/>) and entity capabilities (XEP-0115 <c/>) are kept.
+void boundStoredPresence(v1::Stanza& presence, size_t max) {
+  if (max == 0 || presence.ByteSizeLong() <= max) return;
+  google::protobuf::RepeatedPtrField<v1::Node> kept;
+  for (auto& child : *presence.mutable_element()->mutable_children()) {
+    if (!child.has_element()) continue;
+    const std::string& name = child.element().name();
+    const bool core =
+        child.element().ns() == ns::kClient && (name == "show" || name == "priority" ||
+                                                (name == "status" && child.ByteSizeLong() <= 1024));
+    const bool caps = name == "c" && child.element().ns() == "http://jabber.org/protocol/caps" &&
+                      child.ByteSizeLong() <= 1024;
+    if (core || caps) *kept.Add() = std::move(child);
+  }
+  presence.mutable_element()->mutable_children()->Swap(&kept);
+}
+}  // namespace
+
 bool C2sSession::updatePresence(const v1::Stanza& presence) {
   if (presence.type() == "unavailable") {
     available_ = false;
@@ -398,6 +419,7 @@ bool C2sSession::updatePresence(const v1::Stanza& presence) {
     priority_ = priority;
     if (!lastPresence_) lastPresence_ = std::make_unique<v1::Stanza>();
     *lastPresence_ = presence;
+    boundStoredPresence(*lastPresence_, config_.maxStoredPresenceBytes);
   } else {
     return true;  // subscribe/probe/error without 'to': the router's business
   }

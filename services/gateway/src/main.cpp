@@ -124,6 +124,8 @@ int main(int argc, char** argv) try {
   sc.csiMaxHeldStanzas = static_cast<size_t>(cfg.getInt("c2s.csi_max_held_stanzas", 100));
   sc.csiMaxHeldBytes = static_cast<size_t>(cfg.getInt("c2s.csi_max_held_bytes", 64 * 1024));
   sc.csiMaxHold = std::chrono::milliseconds(cfg.getInt("c2s.csi_max_hold_ms", 60'000));
+  sc.maxStoredPresenceBytes =
+      static_cast<size_t>(cfg.getInt("c2s.max_stored_presence_bytes", 8 * 1024));
   gateway::ConnectionOptions co;
   co.maxSendQueueBytes = static_cast<size_t>(cfg.getInt("c2s.max_send_queue_bytes", 512 * 1024));
   co.pingAfter = std::chrono::seconds(cfg.getInt("c2s.ping_after_s", 120));

@@ -139,6 +139,9 @@ struct SessionConfig {
   size_t csiMaxHeldStanzas = 100;
   size_t csiMaxHeldBytes = 64 * 1024;
   std::chrono::milliseconds csiMaxHold{60'000};
+  // The last presence as stored in the session directory (answers probes); past this only
+  // its standard parts are kept (issue 9, case 13).
+  size_t maxStoredPresenceBytes = 8 * 1024;
 };
 
 }  // namespace xmpp::gateway

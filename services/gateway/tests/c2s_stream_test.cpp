@@ -100,6 +100,26 @@ TEST_F(SessionTest, BroadcastPresenceUpdatesTheSession) {
   EXPECT_EQ(router.stanzas.size(), 4u);
 }
 
+// Issue 9 case 13: the presence stored in the session directory is bounded; the broadcast
+// itself goes out whole.
+TEST_F(SessionTest, case13_TheStoredPresenceIsBoundedTheBroadcastWhole) {
+  login();
+  const std::string big(20 * 1024, 'z');
+  feed(
+      "<presence><show>dnd</show><status>busy</status>"
+      "<c xmlns='http://jabber.org/protocol/caps' hash='sha-1' node='n' ver='v'/>"
+      "<x xmlns='urn:example:big'>" +
+      big + "</x></presence>");
+  ASSERT_EQ(router.updated.size(), 1u);
+  const v1::Stanza& stored = router.updated[0].presence();
+  EXPECT_LE(stored.ByteSizeLong(), 8u * 1024);
+  EXPECT_EQ(stanza::childText(stored.element(), "show", "jabber:client"), "dnd");
+  EXPECT_EQ(stanza::childText(stored.element(), "status", "jabber:client"), "busy");
+  EXPECT_NE(stanza::findChild(stored.element(), "c", "http://jabber.org/protocol/caps"), nullptr);
+  ASSERT_EQ(router.stanzas.size(), 1u);
+  EXPECT_GT(router.stanzas[0].stanza.ByteSizeLong(), 20u * 1024);
+}
+
 TEST_F(SessionTest, RosterGetMarksTheSessionInterestedOnce) {
   login();
   feed("<iq type='get' id='r1'><query xmlns='jabber:iq:roster'/></iq>");

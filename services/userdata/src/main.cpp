@@ -41,6 +41,8 @@ int main(int argc, char** argv) try {
   rc.preApproval = cfg.getBool("roster.pre_approval", true);
   rc.offlineQuota = static_cast<size_t>(cfg.getInt("roster.offline_quota", 100));
   rc.offlineFetchLimit = static_cast<size_t>(cfg.getInt("roster.offline_fetch_limit", 100));
+  rc.maxPendingStanzaBytes =
+      static_cast<size_t>(cfg.getInt("roster.max_pending_request_bytes", 4096));
   rc.offlineFetchBytes = static_cast<size_t>(cfg.getInt("roster.offline_fetch_bytes", 1 << 20));
   rc.maxVcardBytes = static_cast<size_t>(cfg.getInt("roster.max_vcard_bytes", 64 * 1024));
   SystemClock clock;

@@ -18,6 +18,8 @@ struct RosterConfig {
   // gRPC's message limit whatever was stored (issue 9, case 5).
   std::size_t offlineFetchBytes = 1 << 20;
   std::size_t maxVcardBytes = 64 * 1024;  // serialized vCard element
+  // A stored (unanswered) subscription request; larger ones are stored without payload.
+  std::size_t maxPendingStanzaBytes = 4096;
 };
 
 }  // namespace xmpp::roster

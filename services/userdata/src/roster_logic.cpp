@@ -212,8 +212,21 @@ Result<SubscriptionResult> RosterLogic::processSubscription(Direction direction,
   const v1::Stanza stamped =
       outbound ? subscriptionPresence(originalStanzaBytes, userKey, contactKey, typeName)
                : subscriptionPresence(originalStanzaBytes, contactKey, userKey, typeName);
-  const std::string pendingBytes =
-      !outbound && type == SubscriptionType::kSubscribe ? serialize(stamped) : std::string();
+  const bool inboundSubscribe = !outbound && type == SubscriptionType::kSubscribe;
+  std::string pendingBytes = inboundSubscribe ? serialize(stamped) : std::string();
+  // Stored until answered, so bounded (issue 9, case 13): a larger request is stored without
+  // its payload (the user still receives it whole if online).
+  if (pendingBytes.size() > config_.maxPendingStanzaBytes) {
+    pendingBytes = serialize(makePresence(contactKey, userKey, typeName));
+  }
+  // A request from a stranger creates a (hidden) item: the roster's size bound counts it.
+  bool full = false;
+  if (inboundSubscribe) {
+    auto count = rosters_.countItems(userKey);
+    if (!count) return xmpp::unexpected(fromStoreError(count.error()));
+    full = *count >= config_.maxItems;
+  }
+  bool rejected = false;
   // The user listing the contact: asking for its presence or granting it makes the item part
   // of the visible roster (RFC 6121 §3.1.2, §3.1.5, §3.4).
   const bool userActs =
@@ -224,6 +237,8 @@ Result<SubscriptionResult> RosterLogic::processSubscription(Direction direction,
   auto update = rosters_.updateItem(
       userKey, contactKey,
       [&](const std::optional<RosterItem>& current) -> std::optional<RosterItem> {
+        rejected = !current && full;
+        if (rejected) return std::nullopt;
         const SubState state = current ? stateOf(*current) : SubState::kNone;
         decision =
             decide(direction, type, state, current && current->approved, config_.preApproval);
@@ -245,6 +260,7 @@ Result<SubscriptionResult> RosterLogic::processSubscription(Direction direction,
         return next;
       });
   if (!update) return xmpp::unexpected(fromStoreError(update.error()));
+  if (rejected) return xmpp::unexpected(RosterError::kNotAllowed);  // the roster is full
 
   out.before = update->before ? stateOf(*update->before) : SubState::kNone;
   out.after = update->after ? stateOf(*update->after) : SubState::kNone;

@@ -255,4 +255,34 @@ TEST_F(RosterLogicTest, TwoUsersReachBothAndBack) {
 }
 
 }  // namespace
+// Issue 9 case 13: requests from strangers create roster items, so they count against the
+// roster's size; a stored request is bounded in bytes.
+class SubscriptionBoundsTest : public RosterLogicTest {
+ protected:
+  SubscriptionBoundsTest()
+      : RosterLogicTest(RosterConfig{.maxItems = 2, .maxPendingStanzaBytes = 200}) {}
+};
+
+TEST_F(SubscriptionBoundsTest, case13_ASubscribeFromAStrangerToAFullRosterIsRefused) {
+  ASSERT_TRUE(logic_.inboundSubscription(kJuliet, kRomeo, T::kSubscribe, ""));
+  ASSERT_TRUE(logic_.inboundSubscription(kJuliet, kNurse, T::kSubscribe, ""));
+  auto third = logic_.inboundSubscription(kJuliet, "tybalt@capulet.lit", T::kSubscribe, "");
+  ASSERT_FALSE(third);
+  EXPECT_EQ(third.error(), RosterError::kNotAllowed);
+  EXPECT_FALSE(hasItem(kJuliet, "tybalt@capulet.lit"));
+  // A contact already in the roster may still ask again.
+  EXPECT_TRUE(logic_.inboundSubscription(kJuliet, kRomeo, T::kSubscribe, ""));
+}
+
+TEST_F(SubscriptionBoundsTest, case13_AStoredRequestIsBoundedInBytes) {
+  ASSERT_TRUE(
+      logic_.inboundSubscription(kJuliet, kRomeo, T::kSubscribe,
+                                 subscribeBytes(kRomeo, kJuliet, "s1", std::string(500, 'x'))));
+  EXPECT_LE(item(kJuliet, kRomeo).pendingInStanza.size(), 200u);
+  auto pending = logic_.pendingInbound(kJuliet);
+  ASSERT_EQ(pending->size(), 1u);
+  EXPECT_EQ((*pending)[0].from(), kRomeo);
+  EXPECT_EQ((*pending)[0].type(), "subscribe");
+}
+
 }  // namespace xmpp::roster::testing
