@@ -10,6 +10,9 @@
 # Options (or environment variables):
 #   --data-dir DIR     XMPP_DATA_DIR     default ./var/cluster
 #   --gateways N       XMPP_GATEWAYS     default 2
+#   --routers N        XMPP_ROUTERS      default 1 (at most 5): router i listens on B+4+i;
+#                                        its ops endpoint is B+12 (router 0), or after the
+#                                        gateways' (router i >= 1: B+12+GATEWAYS+i)
 #   --c2s-port P       XMPP_C2S_PORT     default 5222: gateway i listens on P+10i (STARTTLS)
 #                                        and P+10i+1 (direct TLS)
 #   --port-base B      XMPP_PORT_BASE    default 15400: PostgreSQL B, Redis B+1, auth B+2,
@@ -26,6 +29,7 @@ cmd=${1:-run}
 [ $# -gt 0 ] && shift
 DATA=${XMPP_DATA_DIR:-$ROOT/var/cluster}
 GATEWAYS=${XMPP_GATEWAYS:-2}
+ROUTERS=${XMPP_ROUTERS:-1}
 C2S_PORT=${XMPP_C2S_PORT:-5222}
 BASE=${XMPP_PORT_BASE:-15400}
 DOMAIN=${XMPP_DOMAIN:-localhost}
@@ -36,6 +40,7 @@ while [ $# -gt 0 ]; do
   case $1 in
     --data-dir) DATA=$2; shift 2 ;;
     --gateways) GATEWAYS=$2; shift 2 ;;
+    --routers) ROUTERS=$2; shift 2 ;;
     --c2s-port) C2S_PORT=$2; shift 2 ;;
     --port-base) BASE=$2; shift 2 ;;
     --domain) DOMAIN=$2; shift 2 ;;
@@ -49,6 +54,11 @@ mkdir -p "$DATA"
 DATA=$(cd "$DATA" && pwd)
 PG_PORT=$BASE; REDIS_PORT=$((BASE + 1)); AUTH_PORT=$((BASE + 2)); USERDATA_PORT=$((BASE + 3))
 ROUTER_PORT=$((BASE + 4)); OPS=$((BASE + 10))
+[ "$ROUTERS" -ge 1 ] && [ "$ROUTERS" -le 5 ] || { echo "cluster.sh: 1 to 5 routers" >&2; exit 2; }
+router_name() { if [ "$1" = 0 ]; then echo router; else echo "router-$1"; fi; }
+router_ops() { if [ "$1" = 0 ]; then echo $((OPS + 2)); else echo $((OPS + 2 + GATEWAYS + $1)); fi; }
+ROUTER_ADDRESSES=$(for r in $(seq 0 $((ROUTERS - 1))); do printf '127.0.0.1:%s,' $((ROUTER_PORT + r)); done)
+ROUTER_ADDRESSES=${ROUTER_ADDRESSES%,}
 DB_URL="host=127.0.0.1 port=$PG_PORT user=xmpp dbname=xmpp connect_timeout=2"
 
 log() { echo "cluster: $*"; }
@@ -76,12 +86,12 @@ spawn() {  # name binary args...
 }
 
 stop_all() {
-  for f in "$DATA"/gateway-*.pid "$DATA/router.pid" "$DATA/userdata.pid" "$DATA/auth.pid"; do
+  for f in "$DATA"/gateway-*.pid "$DATA"/router*.pid "$DATA/userdata.pid" "$DATA/auth.pid"; do
     [ -f "$f" ] || continue
     pid=$(cat "$f")
     kill -TERM "$pid" 2>/dev/null || true
   done
-  for f in "$DATA"/gateway-*.pid "$DATA/router.pid" "$DATA/userdata.pid" "$DATA/auth.pid"; do
+  for f in "$DATA"/gateway-*.pid "$DATA"/router*.pid "$DATA/userdata.pid" "$DATA/auth.pid"; do
     [ -f "$f" ] || continue
     pid=$(cat "$f")
     for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -133,21 +143,25 @@ start_all() {
     --auth.listen="127.0.0.1:$AUTH_PORT" --ops.port=$((OPS + 0)) \
     --auth.token_key_file="$DATA/token_key" --userdata.address="127.0.0.1:$USERDATA_PORT" \
     ${XMPP_AUTH_ARGS:-}
-  # shellcheck disable=SC2086
-  spawn router "$BUILD/services/router/xmpp-router" "${common[@]}" \
-    --redis.address="127.0.0.1:$REDIS_PORT" --userdata.address="127.0.0.1:$USERDATA_PORT" \
-    --auth.address="127.0.0.1:$AUTH_PORT" --router.listen="127.0.0.1:$ROUTER_PORT" \
-    --ops.port=$((OPS + 2)) ${XMPP_ROUTER_ARGS:-}
+  for r in $(seq 0 $((ROUTERS - 1))); do
+    # shellcheck disable=SC2086
+    spawn "$(router_name "$r")" "$BUILD/services/router/xmpp-router" "${common[@]}" \
+      --redis.address="127.0.0.1:$REDIS_PORT" --userdata.address="127.0.0.1:$USERDATA_PORT" \
+      --auth.address="127.0.0.1:$AUTH_PORT" --router.listen="127.0.0.1:$((ROUTER_PORT + r))" \
+      --ops.port="$(router_ops "$r")" ${XMPP_ROUTER_ARGS:-}
+  done
   wait_for_line "$DATA/userdata.log" "listening" 60 "$DATA/userdata.pid"
   wait_for_line "$DATA/auth.log" "listening" 60 "$DATA/auth.pid"
-  wait_for_line "$DATA/router.log" "listening" 60 "$DATA/router.pid"
+  for r in $(seq 0 $((ROUTERS - 1))); do
+    wait_for_line "$DATA/$(router_name "$r").log" "listening" 60 "$DATA/$(router_name "$r").pid"
+  done
   for i in $(seq 0 $((GATEWAYS - 1))); do
     # shellcheck disable=SC2086
     spawn "gateway-$i" "$BUILD/services/gateway/xmpp-gateway" "${common[@]}" \
       --gateway.id="gw$i" --c2s.listen="127.0.0.1:$((C2S_PORT + 10 * i))" \
       --c2s.tls_listen="127.0.0.1:$((C2S_PORT + 10 * i + 1))" \
       --tls.certificate="$DATA/tls/cert.pem" --tls.key_file="$DATA/tls/key.pem" \
-      --router.addresses="127.0.0.1:$ROUTER_PORT" --auth.address="127.0.0.1:$AUTH_PORT" \
+      --router.addresses="$ROUTER_ADDRESSES" --auth.address="127.0.0.1:$AUTH_PORT" \
       --ops.port=$((OPS + 3 + i)) ${XMPP_GATEWAY_ARGS:-}
   done
   for i in $(seq 0 $((GATEWAYS - 1))); do
@@ -171,7 +185,7 @@ start_all() {
 XMPP_DOMAIN=$DOMAIN
 XMPP_AUTH_ADDRESS=127.0.0.1:$AUTH_PORT
 XMPP_C2S_PORTS=$(for i in $(seq 0 $((GATEWAYS - 1))); do printf '%s ' $((C2S_PORT + 10 * i)); done)
-XMPP_OPS_PORTS=$(seq -s ' ' $OPS $((OPS + 2 + GATEWAYS)))
+XMPP_OPS_PORTS=$(seq -s ' ' $OPS $((OPS + 1 + GATEWAYS + ROUTERS)))
 ENV
   echo
   echo "xmppd is running: domain $DOMAIN, data in $DATA"
@@ -180,7 +194,7 @@ ENV
   done
   echo "  demo account: demo@$DOMAIN / $DEMO_PASSWORD (self-signed certificate: accept it in the client)"
   echo "  accounts: $BUILD/services/auth/xmppctl --auth 127.0.0.1:$AUTH_PORT adduser NAME"
-  echo "  metrics: http://127.0.0.1:$OPS/metrics ... http://127.0.0.1:$((OPS + 2 + GATEWAYS))/metrics"
+  echo "  metrics: http://127.0.0.1:$OPS/metrics ... http://127.0.0.1:$((OPS + 1 + GATEWAYS + ROUTERS))/metrics"
   echo "  logs: $DATA/*.log"
 }
 

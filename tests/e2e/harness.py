@@ -123,10 +123,11 @@ class Cluster:
     something outside the reservation scheme); a failed start leaves no process behind."""
 
     def __init__(self, gateways=2, auth_args="", gateway_args="", router_args="",
-                 on_ports=None):
+                 on_ports=None, routers=1):
         """`on_ports(cluster)` runs once the ports are reserved, before any process starts
         (e.g. to aim a proxy at the router)."""
         self.gateways = gateways
+        self.routers = routers
         self.args = (auth_args, gateway_args, router_args)
         self._on_ports = on_ports
         self._argv = {}
@@ -159,6 +160,7 @@ class Cluster:
         env.update({
             "XMPP_DATA_DIR": self.dir,
             "XMPP_GATEWAYS": str(self.gateways),
+            "XMPP_ROUTERS": str(self.routers),
             "XMPP_C2S_PORT": str(self.c2s_base),
             "XMPP_PORT_BASE": str(self.port_base),
             "XMPP_BUILD_DIR": BUILD,
@@ -204,7 +206,9 @@ class Cluster:
         return self.c2s_base + 10 * gateway + 1
 
     def ops_port(self, service):
-        """service: 'auth', 'userdata', 'router' or gateway index."""
+        """service: 'auth', 'userdata', 'router', 'router-N' (N >= 1) or gateway index."""
+        if isinstance(service, str) and service.startswith("router-"):
+            return self.port_base + 12 + self.gateways + int(service.split("-")[1])
         offsets = {"auth": 0, "userdata": 1, "router": 2}
         return self.port_base + 10 + (offsets[service] if service in offsets else 3 + service)
 

@@ -4,6 +4,7 @@ for their sessions to be swept, and a Redis restart that empties the directory; 
 each is still reachable: a chat message to its full JID arrives live and an iq to it is
 answered (before, the message went to offline storage and the iq got an error)."""
 
+import asyncio
 import os
 import sys
 import unittest
@@ -84,6 +85,61 @@ class DirectoryHealingTest(unittest.TestCase):
                            cluster.redis("HLEN", "xmpp:sess:bob@localhost") == "1", 30,
                            "sessions announced again")
             self._with_pair(cluster, restart_redis)
+        finally:
+            cluster.stop()
+
+
+def router_of(bare_jid, routers):
+    """The router a gateway sends a bare JID's events to (FNV-1a, as RouterLinks::pick)."""
+    h = 1469598103934665603
+    for b in bare_jid.encode():
+        h = ((h ^ b) * 1099511628211) % (1 << 64)
+    return h % routers
+
+
+class TwoRoutersTest(unittest.TestCase):
+    """Case 9 (in part): two routers share the directory; users served by different routers
+    chat; with one router killed, its users still receive (the other router delivers to their
+    gateway) and what they send waits in their gateway's backlog until it is back: nothing
+    lost, in order."""
+
+    def test_case9_chat_across_two_routers_survives_one_of_them_dying(self):
+        users = [f"u{i}" for i in range(20)]
+        a = next(u for u in users if router_of(f"{u}@localhost", 2) == 0)
+        b = next(u for u in users if router_of(f"{u}@localhost", 2) == 1)
+        cluster = Cluster(gateways=2, routers=2)
+        try:
+            cluster.adduser(a, "pw")
+            cluster.adduser(b, "pw")
+
+            async def go():
+                ca = await login(cluster, f"{a}@localhost/x", "pw", gateway=0)
+                cb = await login(cluster, f"{b}@localhost/y", "pw", gateway=1)
+                ca.send_message(mto=f"{b}@localhost/y", mbody="hello b", mtype="chat")
+                cb.send_message(mto=f"{a}@localhost/x", mbody="hello a", mtype="chat")
+                await until(lambda: any(m["body"] == "hello b" for m in cb.messages), 20, "a->b")
+                await until(lambda: any(m["body"] == "hello a" for m in ca.messages), 20, "b->a")
+
+                loop = asyncio.get_running_loop()
+                await loop.run_in_executor(None, cluster.kill, "router-1")  # b's router
+                for i in range(5):
+                    ca.send_message(mto=f"{b}@localhost/y", mbody=f"a{i}", mtype="chat")
+                    cb.send_message(mto=f"{a}@localhost/x", mbody=f"b{i}", mtype="chat")
+                # b still receives: a's router delivers to b's gateway.
+                await until(lambda: [m["body"] for m in cb.messages if m["body"][0] == "a"] ==
+                            [f"a{i}" for i in range(5)], 20, "a's messages during the outage")
+                await loop.run_in_executor(None, cluster.restart, "router-1")
+                # What b sent waited in its gateway for its router: all of it, in order.
+                try:
+                    await until(lambda: [m["body"] for m in ca.messages if m["body"][0] == "b"]
+                                == [f"b{i}" for i in range(5)], 30,
+                                "b's messages after the restart")
+                except AssertionError:
+                    print("received:", [m["body"] for m in ca.messages], file=sys.stderr)
+                    raise
+                self.assertFalse(ca.disconnected_ or cb.disconnected_)
+                await logout(ca, cb)
+            run(go())
         finally:
             cluster.stop()
 

@@ -9,8 +9,10 @@ namespace xmpp::gateway {
 class RouterChannel::Stream final
     : public grpc::ClientBidiReactor<v1::GatewayBatch, v1::RouterBatch> {
  public:
-  explicit Stream(RouterChannel& ch) : ch_(ch) {
-    ch_.stub_->async()->Connect(&ctx_, this);
+  // Bound to its call here; nothing runs before start()'s StartCall, so a reaction run
+  // inline by it (a call that fails at once) finds the channel pointing at this stream.
+  explicit Stream(RouterChannel& ch) : ch_(ch) { ch_.stub_->async()->Connect(&ctx_, this); }
+  void start() {
     StartRead(&in_);
     AddHold();  // released by finishWrites(): keeps writes possible until then
     StartCall();
@@ -192,7 +194,8 @@ void RouterChannel::connect() {
   ready_ = true;
   stream_ = new Stream(*this);
   metrics_.routerStreams.Increment();
-  writeLocked();
+  writeLocked();  // the hello, queued before the call starts
+  stream_->start();
 }
 
 void RouterChannel::writeLocked() {
@@ -243,7 +246,8 @@ void RouterChannel::writeDone(bool ok) {
 // keeps the stream alive).
 void RouterChannel::readEnded(void* s) {
   std::lock_guard lock(mu_);
-  if (stream_ == s) stream_->finishWrites();
+  // Its own hold, whichever stream the channel points at now: without it OnDone never comes.
+  static_cast<Stream*>(s)->finishWrites();
 }
 
 void RouterChannel::onBatch(const v1::RouterBatch& batch) {
