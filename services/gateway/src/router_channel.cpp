@@ -144,24 +144,32 @@ void RouterChannel::sessionEnded(const v1::SessionEnded& e) {
   writeLocked();
 }
 
-void RouterChannel::pushLocked(v1::GatewayEvent ev) {
-  const size_t bytes = ev.ByteSizeLong();
+void RouterChannel::pushLocked(v1::GatewayEvent ev, bool front) {
+  const size_t bytes = ev.ByteSizeLong();  // once per event: the size travels with it
   backlogBytes_ += bytes;
-  metrics_.routerBacklogBytes.Increment(static_cast<double>(bytes));
-  backlog_.push_back(std::move(ev));
+  if (front) {
+    backlog_.push_front({std::move(ev), bytes});
+  } else {
+    backlog_.push_back({std::move(ev), bytes});
+  }
+}
+
+// The gauge follows the backlog once per write, not per event (it is shared: an atomic).
+void RouterChannel::reportBacklogLocked() {
+  const auto now = static_cast<double>(backlogBytes_);
+  metrics_.routerBacklogBytes.Increment(now - reported_);
+  reported_ = now;
 }
 
 // Every confirmed session goes ahead of the backlog: the router knows the session before it
 // routes the stanzas queued for it during the break.
 void RouterChannel::announceLocked() {
   for (auto it = backlog_.begin(); it != backlog_.end();) {  // an older round never sent
-    if (!it->has_session_announce()) {
+    if (!it->event.has_session_announce()) {
       ++it;
       continue;
     }
-    const size_t bytes = it->ByteSizeLong();
-    backlogBytes_ -= bytes;
-    metrics_.routerBacklogBytes.Decrement(static_cast<double>(bytes));
+    backlogBytes_ -= it->bytes;
     it = backlog_.erase(it);
   }
   std::vector<v1::GatewayEvent> announce;
@@ -171,12 +179,8 @@ void RouterChannel::announceLocked() {
     *ev.mutable_session_announce() = t.info;
     announce.push_back(std::move(ev));
   }
-  for (auto it = announce.rbegin(); it != announce.rend(); ++it) {
-    const size_t bytes = it->ByteSizeLong();
-    backlogBytes_ += bytes;
-    metrics_.routerBacklogBytes.Increment(static_cast<double>(bytes));
-    backlog_.push_front(std::move(*it));
-  }
+  for (auto it = announce.rbegin(); it != announce.rend(); ++it) pushLocked(std::move(*it), true);
+  reportBacklogLocked();
   metrics_.sessionsAnnounced.Increment(static_cast<double>(announce.size()));
   // Once per outage, not once per failed attempt to reconnect.
   if (!announce.empty() && !std::exchange(announceLogged_, true)) {
@@ -207,14 +211,14 @@ void RouterChannel::writeLocked() {
   if (std::exchange(helloDue_, false)) inFlight_.mutable_hello()->set_gateway_id(gatewayId_);
   // Cut by bytes: at least one event, then while the batch stays under the mark.
   while (!backlog_.empty()) {
-    const size_t bytes = backlog_.front().ByteSizeLong();
+    const size_t bytes = backlog_.front().bytes;
     if (inFlight_.events_size() > 0 && inFlightBytes_ + bytes > limits_.batchBytes) break;
-    *inFlight_.add_events() = std::move(backlog_.front());
+    *inFlight_.add_events() = std::move(backlog_.front().event);
     backlog_.pop_front();
     inFlightBytes_ += bytes;
   }
   backlogBytes_ -= inFlightBytes_;
-  metrics_.routerBacklogBytes.Decrement(static_cast<double>(inFlightBytes_));
+  reportBacklogLocked();
   stream_->write(&inFlight_);
 }
 
@@ -229,10 +233,9 @@ void RouterChannel::writeDone(bool ok) {
     auto& events = *inFlight_.mutable_events();
     for (auto it = events.rbegin(); it != events.rend(); ++it) {
       if (it->has_session_announce()) continue;  // the next stream announces anew
-      backlog_.push_front(std::move(*it));
+      pushLocked(std::move(*it), true);
     }
-    backlogBytes_ += inFlightBytes_;
-    metrics_.routerBacklogBytes.Increment(static_cast<double>(inFlightBytes_));
+    reportBacklogLocked();
     metrics_.routerBatchesResent.Increment();
     inFlight_ = v1::GatewayBatch();
     inFlightBytes_ = 0;

@@ -61,7 +61,8 @@ class RouterChannel {
   };
 
   void connect();
-  void pushLocked(v1::GatewayEvent ev);
+  void pushLocked(v1::GatewayEvent ev, bool front = false);
+  void reportBacklogLocked();
   void announceLocked();
   void writeLocked();
   void writeDone(bool ok);
@@ -81,8 +82,13 @@ class RouterChannel {
   mutable std::recursive_mutex mu_;
   std::condition_variable_any doneCv_;
   Stream* stream_ = nullptr;
-  std::deque<v1::GatewayEvent> backlog_;
+  struct Queued {
+    v1::GatewayEvent event;
+    size_t bytes;
+  };
+  std::deque<Queued> backlog_;
   size_t backlogBytes_ = 0;
+  double reported_ = 0;  // backlogBytes_ as last added to the shared gauge
   v1::GatewayBatch inFlight_;
   size_t inFlightBytes_ = 0;
   bool helloDue_ = false;

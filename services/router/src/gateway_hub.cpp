@@ -18,9 +18,9 @@ void Outbox::startWriteLocked() {
   batch = v1::RouterBatch();  // not Clear(): that keeps a peak batch's commands allocated
   size_t bytes = 0;
   while (!pending_.empty()) {
-    const size_t next = pending_.front().ByteSizeLong();
+    const size_t next = pending_.front().bytes;
     if (batch.commands_size() > 0 && bytes + next > limits_.batchBytes) break;
-    *batch.add_commands() = std::move(pending_.front());
+    *batch.add_commands() = std::move(pending_.front().command);
     pending_.pop_front();
     bytes += next;
   }
@@ -37,7 +37,7 @@ void Outbox::push(v1::RouterCommand command) {
     return;
   }
   pendingBytes_ += bytes;
-  pending_.push_back(std::move(command));
+  pending_.push_back({std::move(command), bytes});
   if (stream_ != nullptr && !writing_) startWriteLocked();
 }
 
@@ -47,8 +47,9 @@ void Outbox::attach(CommandStream* stream) {
     // The older stream may never deliver what it is writing: again, first, on this one.
     const auto& inFlight = stream_->outgoing().commands();
     for (auto it = inFlight.rbegin(); it != inFlight.rend(); ++it) {
-      pendingBytes_ += it->ByteSizeLong();
-      pending_.push_front(*it);
+      const size_t bytes = it->ByteSizeLong();
+      pendingBytes_ += bytes;
+      pending_.push_front({*it, bytes});
     }
   }
   stream_ = stream;
@@ -65,8 +66,9 @@ void Outbox::writeDone(CommandStream* stream, bool ok) {
     // gateway's next stream (parked), first.
     auto& inFlight = *stream->outgoing().mutable_commands();
     for (auto it = inFlight.rbegin(); it != inFlight.rend(); ++it) {
-      pendingBytes_ += it->ByteSizeLong();
-      pending_.push_front(std::move(*it));
+      const size_t bytes = it->ByteSizeLong();
+      pendingBytes_ += bytes;
+      pending_.push_front({std::move(*it), bytes});
     }
     stream->outgoing().Clear();
     return;
@@ -116,7 +118,7 @@ std::vector<v1::RouterCommand> Outbox::takeIfExpired(std::chrono::steady_clock::
   std::lock_guard lock(mu_);
   std::vector<v1::RouterCommand> out;
   if (stream_ != nullptr || now - parkedSince_ < limits_.parkFor) return out;
-  for (auto& c : pending_) out.push_back(std::move(c));
+  for (auto& q : pending_) out.push_back(std::move(q.command));
   pending_.clear();
   pendingBytes_ = 0;
   return out;

@@ -70,7 +70,11 @@ class Outbox {
   mutable std::recursive_mutex mu_;
   CommandStream* stream_ = nullptr;
   std::chrono::steady_clock::time_point parkedSince_;
-  std::deque<v1::RouterCommand> pending_;
+  struct Queued {
+    v1::RouterCommand command;
+    size_t bytes;  // measured once, at push
+  };
+  std::deque<Queued> pending_;
   size_t pendingBytes_ = 0;
   bool writing_ = false;
   bool finishing_ = false;
