@@ -122,6 +122,11 @@ class TwoRoutersTest(unittest.TestCase):
 
                 loop = asyncio.get_running_loop()
                 await loop.run_in_executor(None, cluster.kill, "router-1")  # b's router
+                # Once b's gateway knows its stream is gone (writes to a stream whose peer just
+                # died may complete into its socket and be lost: reliability.md, case 9).
+                await until(lambda: metric(cluster.ops_port(1),
+                                           "xmpp_gateway_router_streams") == 1, 20,
+                            "b's gateway saw its router go")
                 for i in range(5):
                     ca.send_message(mto=f"{b}@localhost/y", mbody=f"a{i}", mtype="chat")
                     cb.send_message(mto=f"{a}@localhost/x", mbody=f"b{i}", mtype="chat")
