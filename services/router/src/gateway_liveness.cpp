@@ -102,10 +102,19 @@ void GatewayLiveness::tick() {
       (void)directory_.expireSoon(id, std::min(options_.ttl, std::chrono::seconds(2)));
     }
   }
-  if (std::chrono::steady_clock::now() < sweepFrom_) return;  // gateways are still coming
+  // During the grace, gateways are still coming back: only one that came and went again
+  // is swept (a gateway killed right after a router restart goes unavailable in seconds).
+  const bool inGrace = std::chrono::steady_clock::now() < sweepFrom_;
+  if (inGrace) {
+    seenInGrace_.insert(connected.begin(), connected.end());
+    if (seenInGrace_.empty()) return;
+  } else {
+    seenInGrace_.clear();
+  }
   auto dead = directory_.deadGateways();
   if (!dead) return;
   for (const auto& id : *dead) {
+    if (inGrace && seenInGrace_.count(id) == 0) continue;
     if (!hub_.isConnected(id)) sweep(id);  // connected since: the next heartbeat revives it
   }
 }

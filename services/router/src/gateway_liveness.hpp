@@ -3,7 +3,8 @@
 // keeps the heartbeat key of each gateway connected to it alive; a gateway whose key expired
 // is dead, and exactly one router sweeps its sessions (unavailable to contacts, directory
 // cleaned). Sweeping waits a grace period after the router starts listening, so gateways
-// reconnect and announce their sessions first. A sweep removes only the directory values it
+// reconnect and announce their sessions first; one that connected here since and is gone
+// again needs no grace. A sweep removes only the directory values it
 // read, so a gateway back from a break keeps the sessions it announced again. A changed
 // directory epoch (Redis came back empty) makes every gateway announce its sessions anew.
 
@@ -11,6 +12,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -58,6 +60,7 @@ class GatewayLiveness {
   const LivenessOptions options_;
   std::string epoch_;  // last seen; empty until read once
   std::chrono::steady_clock::time_point sweepFrom_;
+  std::set<std::string> seenInGrace_;  // connected here during the grace (tick thread only)
   std::mutex mu_;
   std::condition_variable cv_;
   bool started_ = false;
