@@ -102,6 +102,21 @@ void RouterCore::onUndeliverable(const v1::Undeliverable& undeliverable) {
         countDrop();
         return;
       }
+      // Handed back from a session that went (its gateway died, or it closed): the user's
+      // other sessions, or one that took the same resource since, get it live; offline
+      // storage only when there is none (the user may be back already, on another gateway).
+      // A stored one stays stored until acknowledged: it is not sent twice.
+      if (isFromOfflineStorage(s, config_.domain)) {
+        this->undeliverable(nullptr, s, to->bare(), false);
+        return;
+      }
+      if (auto sessions = sessionsOf(to->bareStr())) {
+        std::erase_if(*sessions, [&](const auto& entry) {
+          return entry.second.session_id() == undeliverable.session_id();
+        });
+        routeToSessions(nullptr, s, *to, *sessions);
+        return;
+      }
       this->undeliverable(nullptr, s, to->bare(), false);
     });
   }

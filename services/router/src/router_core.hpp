@@ -99,7 +99,10 @@ class RouterCore final : private RouterServices {
  private:
   // ---- messages (router_messages.cpp) ----
   void handleMessage(const Sender& sender, v1::Stanza message);
+  // To a local user's sessions: the full JID's resource if connected, else as to the bare JID.
   // `sender` is null when there is no client to answer (a re-routed undeliverable).
+  void routeToSessions(const Sender* sender, v1::Stanza message, const jid::Jid& to,
+                       const SessionMap& sessions);
   void routeToBareJid(const Sender* sender, v1::Stanza message, const jid::Jid& to,
                       const SessionMap& sessions);
   // No session takes it: the modules' undeliverable hooks (offline storage), else an error.

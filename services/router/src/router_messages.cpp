@@ -39,17 +39,22 @@ void RouterCore::handleMessage(const Sender& sender, v1::Stanza message) {
     bounce(&sender, message, errors::temporarilyUnavailable());
     return;
   }
+  routeToSessions(&sender, std::move(message), to, *sessions);
+}
+
+void RouterCore::routeToSessions(const Sender* sender, v1::Stanza message, const jid::Jid& to,
+                                 const SessionMap& sessions) {
   if (to.isFull()) {
     // RFC 6121 §8.5.3.1: a connected resource gets it, available or not, whatever the type.
-    if (auto it = sessions->find(to.resource()); it != sessions->end()) {
+    if (auto it = sessions.find(to.resource()); it != sessions.end()) {
       const SessionList targets{&it->second};
       deliver(message, targets);
-      registry_.runDelivered({&sender, message, to, *sessions, targets});
+      registry_.runDelivered({sender, message, to, sessions, targets});
       return;
     }
   }
   // RFC 6121 §8.5.3.2.1: no such resource -> as if sent to the bare JID.
-  routeToBareJid(&sender, std::move(message), to, *sessions);
+  routeToBareJid(sender, std::move(message), to, sessions);
 }
 
 void RouterCore::routeToBareJid(const Sender* sender, v1::Stanza message, const jid::Jid& to,

@@ -97,4 +97,15 @@ int presencePriority(const v1::Stanza& presence) {
   return static_cast<int>(std::clamp(parsed, -128L, 127L));
 }
 
+bool isFromOfflineStorage(const v1::Stanza& message, std::string_view domain) {
+  for (const auto& c : message.element().children()) {
+    if (c.has_element() && c.element().name() == stanza::Delay::kName &&
+        c.element().ns() == stanza::Delay::kNamespace &&
+        stanza::attribute(c.element(), "from") == domain) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace xmpp::router

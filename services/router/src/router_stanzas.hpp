@@ -47,6 +47,9 @@ v1::Stanza lastPresence(const v1::SessionInfo& session, std::string_view to);
 stanza::RosterItem fromProto(const v1::RosterItem& item);
 v1::RosterItem toProto(const stanza::RosterItem& item);
 
+/// A stored message carries our <delay from='domain'/> once fetched from offline storage.
+bool isFromOfflineStorage(const v1::Stanza& message, std::string_view domain);
+
 /// The <priority/> of a presence (RFC 6121 §4.7.2.3), clamped to -128..127; 0 if absent or not
 /// a number.
 int presencePriority(const v1::Stanza& presence);

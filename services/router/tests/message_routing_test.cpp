@@ -363,5 +363,29 @@ TEST_F(MessageRoutingTest, UndeliverableMessagesAreStoredOfflineOthersDropped) {
   EXPECT_THAT(sink_.deliveries(), IsEmpty());
 }
 
+// Issue 9 (fault suite): a message handed back from a session that went, while its user is
+// already back on another session, reaches that session live instead of offline storage
+// (where it would wait for the next login).
+TEST_F(MessageRoutingTest, case9_HandedBackMessageGoesToTheUsersOtherSessionLive) {
+  Client alice = bind("alice", "phone");
+  Client gone = bind("bob", "pc");
+  Client back = bind("bob", "laptop");
+  available(alice);
+  available(back);
+  sink_.clear();
+
+  v1::Undeliverable u;
+  u.set_session_id(gone.sessionId);
+  v1::Stanza message =
+      parseStanza("<message to='bob@example.com/pc' type='chat'><body>late</body></message>");
+  message.set_from(alice.fullJid);
+  *u.add_stanzas() = message;
+  core_.onUndeliverable(u);
+
+  EXPECT_THAT(received(back), ElementsAre(HasSubstr("late")));
+  EXPECT_THAT(sink_.deliveriesTo(gone.sessionId), IsEmpty());
+  EXPECT_EQ(roster_.offlineCount("bob@example.com"), 0u);
+}
+
 }  // namespace
 }  // namespace xmpp::router::testing

@@ -9,25 +9,13 @@
 #include <unordered_map>
 
 #include "module.hpp"
+#include "router_stanzas.hpp"
 #include "xmpp/stanza/element.hpp"
 #include "xmpp/stanza/payloads.hpp"
 #include "xmpp/xml/namespaces.hpp"
 
 namespace xmpp::router {
 namespace {
-
-// A stored message carries our <delay from='domain'/> once fetched: handed back by a gateway,
-// it is still stored (only acknowledged ones are deleted), so storing it again would copy it.
-bool isFromOfflineStorage(const v1::Stanza& message, std::string_view domain) {
-  for (const auto& c : message.element().children()) {
-    if (c.has_element() && c.element().name() == stanza::Delay::kName &&
-        c.element().ns() == stanza::Delay::kNamespace &&
-        stanza::attribute(c.element(), "from") == domain) {
-      return true;
-    }
-  }
-  return false;
-}
 
 class OfflineModule final : public Module {
  public:
