@@ -47,6 +47,7 @@ int serveUntilSignal(const config::Config& cfg, GrpcHostOptions options) {
 
   const std::string sig = runtime::waitForShutdownSignal();
   runtime::logInfo("shutting down", {{"signal", sig}});
+  options.onShutdown();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   server->Wait();
   runtime::logInfo("stopped");

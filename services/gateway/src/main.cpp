@@ -15,6 +15,7 @@
 #include "memory_trim.hpp"
 #include "network.hpp"
 #include "operator_events.hpp"
+#include "router_links.hpp"
 #include "xmpp/config/config.hpp"
 #include "xmpp/observability/http_server.hpp"
 #include "xmpp/runtime/runtime.hpp"
@@ -143,8 +144,9 @@ int main(int argc, char** argv) try {
   gateway::OperatorEvents events(*registry);
   sc.events = &events;
   gateway::SessionRegistry sessions;
-  gateway::RouterLinks routers(cfg.getList("router.addresses", "127.0.0.1:50053"), gatewayId,
-                               sessions, io, metrics);
+  gateway::RouterLinks routers(
+      cfg.getList("router.addresses", "127.0.0.1:50053"), gatewayId, sessions, io, metrics,
+      {.failoverAfter = std::chrono::milliseconds(cfg.getInt("router.failover_after_ms", 1500))});
   auto authStub = v1::Auth::NewStub(grpc::CreateChannel(
       cfg.getString("auth.address", "127.0.0.1:50051"), grpc::InsecureChannelCredentials()));
 

@@ -71,6 +71,17 @@ GatewayMetrics::GatewayMetrics(prometheus::Registry& r)
                                   "resets)")
                             .Register(r)
                             .Add({})),
+      routerFailovers(prometheus::BuildCounter()
+                          .Name("xmpp_gateway_router_failovers_total")
+                          .Help("Times users moved between routers: one stopped serving (gone "
+                                "past router.failover_after_ms) or serves again")
+                          .Register(r)
+                          .Add({})),
+      sessionsMoved(prometheus::BuildCounter()
+                        .Name("xmpp_gateway_sessions_moved_total")
+                        .Help("Sessions moved to another router by a failover or a return")
+                        .Register(r)
+                        .Add({})),
       shaped(prometheus::BuildCounter()
                  .Name("xmpp_gateway_shaper_pauses_total")
                  .Help("Times a connection's reading paused because the client sent faster "
@@ -221,83 +232,6 @@ void StrandAuthClient::registerAccount(const v1::RegisterRequest& r, Callback<v1
         a->Register(ctx, q, o, std::move(done));
       },
       r, std::move(cb));
-}
-
-// ---- RouterLinks ----
-
-RouterLinks::RouterLinks(std::vector<std::string> addresses, std::string gatewayId,
-                         SessionRegistry& registry, boost::asio::io_context& io,
-                         GatewayMetrics& metrics, RouterChannelLimits limits)
-    : metrics_(metrics) {
-  for (auto& a : addresses) {
-    channels_.push_back(
-        std::make_unique<RouterChannel>(a, gatewayId, registry, io, metrics, limits));
-  }
-}
-
-RouterLinks::~RouterLinks() { stop(); }
-
-void RouterLinks::start() {
-  for (auto& c : channels_) c->start();
-}
-
-void RouterLinks::stop() {
-  for (auto& c : channels_) c->stop();
-}
-
-bool RouterLinks::congested() const {
-  for (const auto& c : channels_) {
-    if (c->congested()) return true;
-  }
-  return false;
-}
-
-bool RouterLinks::connected() const {
-  for (const auto& c : channels_) {
-    if (!c->up()) return false;
-  }
-  return !channels_.empty();
-}
-
-RouterChannel& RouterLinks::pick(std::string_view bareJid) {
-  // Stable across gateways: std::hash of the same bytes in the same binary; FNV-1a to be
-  // independent of the standard library's choice.
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char ch : bareJid) h = (h ^ ch) * 1099511628211ULL;
-  return *channels_[h % channels_.size()];
-}
-
-void RouterLinks::sessionBound(const v1::SessionInfo& s) {
-  pick(bareOf(s.full_jid())).sessionBound(s);
-}
-
-void RouterLinks::sessionUpdated(const v1::SessionInfo& s) {
-  pick(bareOf(s.full_jid())).sessionUpdated(s);
-}
-
-void RouterLinks::sessionEnded(const v1::SessionEnded& e) {
-  pick(bareOf(e.full_jid())).sessionEnded(e);
-}
-
-bool RouterLinks::stanza(const std::string& sessionId, const std::string& bareJid,
-                         v1::Stanza& stanza) {
-  metrics_.countIn(stanza);
-  return pick(bareJid).sendStanza(sessionId, stanza);
-}
-
-void RouterLinks::undeliverable(const std::string& sessionId, const std::string& bareJid,
-                                std::vector<v1::Stanza> stanzas) {
-  v1::GatewayEvent ev;
-  ev.mutable_undeliverable()->set_session_id(sessionId);
-  for (auto& s : stanzas) *ev.mutable_undeliverable()->add_stanzas() = std::move(s);
-  pick(bareJid).send(std::move(ev));
-}
-
-void RouterLinks::offlineAck(const std::string& bareJid, std::vector<int64_t> ids) {
-  v1::GatewayEvent ev;
-  ev.mutable_offline_ack()->set_user(bareJid);
-  for (auto id : ids) ev.mutable_offline_ack()->add_ids(id);
-  pick(bareJid).send(std::move(ev));
 }
 
 }  // namespace xmpp::gateway

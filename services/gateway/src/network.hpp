@@ -43,6 +43,8 @@ struct GatewayMetrics {
   prometheus::Counter& routerRefused;
   prometheus::Counter& routerBatchesResent;
   prometheus::Counter& sessionsAnnounced;
+  prometheus::Counter& routerFailovers;
+  prometheus::Counter& sessionsMoved;
   prometheus::Counter& shaped;  // reads paused by a connection's shaper
   /// Counts one stanza in (from a client) or out (delivered to a client) by kind.
   void countIn(const v1::Stanza& s);
@@ -85,34 +87,6 @@ class StrandAuthClient final : public AuthClient {
   v1::Auth::Stub& stub_;
   boost::asio::strand<boost::asio::any_io_executor> strand_;
   std::weak_ptr<Connection> owner_;
-};
-
-/// RouterLink over one stream per router.
-class RouterLinks final : public RouterLink {
- public:
-  RouterLinks(std::vector<std::string> addresses, std::string gatewayId, SessionRegistry& registry,
-              boost::asio::io_context& io, GatewayMetrics& metrics,
-              RouterChannelLimits limits = {});
-  ~RouterLinks() override;
-  void start();
-  void stop();
-  /// True when every router stream is up.
-  bool connected() const;
-  bool congested() const override;
-
-  void sessionBound(const v1::SessionInfo&) override;
-  void sessionUpdated(const v1::SessionInfo&) override;
-  void sessionEnded(const v1::SessionEnded&) override;
-  bool stanza(const std::string& sessionId, const std::string& bareJid,
-              v1::Stanza& stanza) override;
-  void undeliverable(const std::string& sessionId, const std::string& bareJid,
-                     std::vector<v1::Stanza> stanzas) override;
-  void offlineAck(const std::string& bareJid, std::vector<int64_t> ids) override;
-
- private:
-  RouterChannel& pick(std::string_view bareJid);
-  GatewayMetrics& metrics_;
-  std::vector<std::unique_ptr<RouterChannel>> channels_;
 };
 
 /// Bare JID of a full JID.

@@ -60,6 +60,29 @@ std::shared_ptr<grpc::Channel> makeChannel(const std::string& address, int maxMe
 }
 }  // namespace
 
+std::string userOf(const v1::GatewayEvent& ev) {
+  switch (ev.event_case()) {
+    case v1::GatewayEvent::kSessionBound:
+      return bareOf(ev.session_bound().full_jid());
+    case v1::GatewayEvent::kSessionEnded:
+      return bareOf(ev.session_ended().full_jid());
+    case v1::GatewayEvent::kSessionUpdate:
+      return bareOf(ev.session_update().session().full_jid());
+    case v1::GatewayEvent::kSessionAnnounce:
+      return bareOf(ev.session_announce().full_jid());
+    case v1::GatewayEvent::kStanza:
+      return bareOf(ev.stanza().stanza().from());
+    case v1::GatewayEvent::kUndeliverable:
+      return ev.undeliverable().stanzas().empty() ? std::string()
+                                                  : bareOf(ev.undeliverable().stanzas(0).to());
+    case v1::GatewayEvent::kOfflineAck:
+      return ev.offline_ack().user();
+    case v1::GatewayEvent::EVENT_NOT_SET:
+      break;
+  }
+  return {};
+}
+
 RouterChannel::RouterChannel(std::string address, std::string gatewayId, SessionRegistry& registry,
                              boost::asio::io_context& io, GatewayMetrics& metrics,
                              RouterChannelLimits limits)
@@ -69,7 +92,8 @@ RouterChannel::RouterChannel(std::string address, std::string gatewayId, Session
       registry_(registry),
       timer_(io),
       metrics_(metrics),
-      stub_(v1::Router::NewStub(makeChannel(address_, limits.maxMessageBytes))) {}
+      stub_(v1::Router::NewStub(makeChannel(address_, limits.maxMessageBytes))),
+      graceUntil_(std::chrono::steady_clock::now() + limits.failoverAfter) {}
 
 RouterChannel::~RouterChannel() = default;
 
@@ -90,6 +114,75 @@ void RouterChannel::stop() {
 bool RouterChannel::up() const {
   std::lock_guard lock(mu_);
   return stream_ != nullptr && ready_;
+}
+
+bool RouterChannel::serving(std::chrono::steady_clock::time_point now) const {
+  std::lock_guard lock(mu_);
+  return welcomed_ || now < graceUntil_;
+}
+
+void RouterChannel::welcomed() {
+  std::lock_guard lock(mu_);
+  welcomed_ = true;
+  leaving_ = false;
+  writeLocked();  // what waited for the welcome
+}
+
+void RouterChannel::goingAway() {
+  std::lock_guard lock(mu_);
+  runtime::logInfo("router stopping: its users move to the other routers", {{"router", address_}});
+  leaving_ = true;
+  welcomed_ = false;
+  graceUntil_ = std::chrono::steady_clock::now();                // not serving from now on
+  if (stream_ != nullptr && !writing_) stream_->finishWrites();  // else after that write
+}
+
+Handover RouterChannel::handOver(const std::function<bool(const std::string&)>& moves,
+                                 bool events) {
+  std::lock_guard lock(mu_);
+  Handover h;
+  for (auto it = sessions_.begin(); it != sessions_.end();) {
+    if (!moves(bareOf(it->second.info.full_jid()))) {
+      ++it;
+      continue;
+    }
+    (it->second.confirmed ? h.confirmed : h.pending).push_back(std::move(it->second.info));
+    it = sessions_.erase(it);
+  }
+  if (!events) return h;
+  std::deque<Queued> kept;
+  for (auto& q : backlog_) {
+    if (q.event.has_session_announce()) {
+      // Announced again by whichever channel holds the session now.
+      backlogBytes_ -= q.bytes;
+    } else if (moves(userOf(q.event))) {
+      backlogBytes_ -= q.bytes;
+      h.events.push_back(std::move(q.event));
+    } else {
+      kept.push_back(std::move(q));
+    }
+  }
+  backlog_.swap(kept);
+  reportBacklogLocked();
+  return h;
+}
+
+void RouterChannel::takeOver(Handover h) {
+  std::lock_guard lock(mu_);
+  for (auto& s : h.confirmed) {
+    v1::GatewayEvent ev;
+    *ev.mutable_session_announce() = s;
+    pushLocked(std::move(ev));
+    const std::string id = s.session_id();
+    sessions_[id] = {std::move(s), true};
+  }
+  for (auto& s : h.pending) {
+    const std::string id = s.session_id();
+    sessions_[id] = {std::move(s), false};
+  }
+  for (auto& ev : h.events) pushLocked(std::move(ev));
+  reportBacklogLocked();
+  writeLocked();
 }
 
 bool RouterChannel::congested() const {
@@ -193,6 +286,7 @@ void RouterChannel::connect() {
   std::lock_guard lock(mu_);
   if (stopping_) return;
   helloDue_ = true;  // leads the first batch of every stream
+  leaving_ = false;  // a new stream: its router says welcome, or GoingAway again
   announceLocked();
   writing_ = false;
   ready_ = true;
@@ -204,13 +298,16 @@ void RouterChannel::connect() {
 
 void RouterChannel::writeLocked() {
   if (stream_ == nullptr || writing_ || stopping_) return;
-  if (backlog_.empty() && !helloDue_) return;
+  // Events only once the router welcomed this stream (a stopping router answers GoingAway
+  // instead: they wait here, or move to another router).
+  const bool events = welcomed_ && !leaving_;
+  if (!helloDue_ && (!events || backlog_.empty())) return;
   writing_ = true;
   inFlight_ = v1::GatewayBatch();  // not Clear(): that keeps a peak batch's events allocated
   inFlightBytes_ = 0;
   if (std::exchange(helloDue_, false)) inFlight_.mutable_hello()->set_gateway_id(gatewayId_);
   // Cut by bytes: at least one event, then while the batch stays under the mark.
-  while (!backlog_.empty()) {
+  while (events && !backlog_.empty()) {
     const size_t bytes = backlog_.front().bytes;
     if (inFlight_.events_size() > 0 && inFlightBytes_ + bytes > limits_.batchBytes) break;
     *inFlight_.add_events() = std::move(backlog_.front().event);
@@ -242,6 +339,10 @@ void RouterChannel::writeDone(bool ok) {
     return;
   }
   announceLogged_ = false;  // the stream works
+  if (leaving_) {
+    if (stream_ != nullptr) stream_->finishWrites();  // the router reads up to here, ends
+    return;
+  }
   writeLocked();
 }
 
@@ -291,6 +392,10 @@ void RouterChannel::onBatch(const v1::RouterBatch& batch) {
         }
       }
       if (auto conn = registry_.find(r.session_id())) conn->bindResult(r.condition());
+    } else if (cmd.has_welcome()) {
+      welcomed();
+    } else if (cmd.has_going_away()) {
+      goingAway();
     } else if (cmd.has_announce_sessions()) {
       runtime::logWarn("router lost its session directory: announcing sessions",
                        {{"router", address_}});
@@ -305,6 +410,9 @@ void RouterChannel::streamDone(Stream* s, const grpc::Status& status) {
   std::lock_guard lock(mu_);
   if (stream_ == s) stream_ = nullptr;
   ready_ = false;
+  if (std::exchange(welcomed_, false)) {
+    graceUntil_ = std::chrono::steady_clock::now() + limits_.failoverAfter;
+  }
   metrics_.routerStreams.Decrement();
   if (stopping_) {
     doneCv_.notify_all();

@@ -73,13 +73,11 @@ void Outbox::writeDone(CommandStream* stream, bool ok) {
     stream->outgoing().Clear();
     return;
   }
-  if (finishing_) {
-    if (!finished_) {
-      finished_ = true;
-      stream_->finish();
-    }
-  } else if (!pending_.empty()) {
-    startWriteLocked();
+  if (!pending_.empty()) {
+    startWriteLocked();  // also when finishing: what was queued before is flushed
+  } else if (finishing_ && !finished_) {
+    finished_ = true;
+    stream_->finish();
   }
 }
 
@@ -90,10 +88,22 @@ void Outbox::finish(CommandStream* stream) {
     return;
   }
   finishing_ = true;
-  if (!writing_ && !finished_) {
-    finished_ = true;
-    stream_->finish();
+  if (writing_ || finished_) return;  // writeDone goes on
+  if (!pending_.empty()) {
+    startWriteLocked();  // what is queued goes first
+    return;
   }
+  finished_ = true;
+  stream_->finish();
+}
+
+void Outbox::finishAttached() {
+  CommandStream* stream;
+  {
+    std::lock_guard lock(mu_);
+    stream = stream_;
+  }
+  if (stream != nullptr) finish(stream);
 }
 
 void Outbox::streamGone(CommandStream* stream) {
@@ -170,6 +180,23 @@ void GatewayHub::announceSessions() {
     c.mutable_announce_sessions();
     push(id, std::move(c));
   }
+}
+
+void GatewayHub::goAway() {
+  for (const auto& id : connected()) {
+    v1::RouterCommand c;
+    c.mutable_going_away();
+    push(id, std::move(c));
+  }
+}
+
+void GatewayHub::finishAll() {
+  std::vector<std::shared_ptr<Outbox>> boxes;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [id, box] : outboxes_) boxes.push_back(box);
+  }
+  for (const auto& box : boxes) box->finishAttached();
 }
 
 std::shared_ptr<Outbox> GatewayHub::attach(const std::string& gatewayId, CommandStream* stream) {

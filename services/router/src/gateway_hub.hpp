@@ -51,6 +51,8 @@ class Outbox {
   void writeDone(CommandStream* stream, bool ok);
   /// The gateway half-closed `stream`: end it once no write is in flight.
   void finish(CommandStream* stream);
+  /// Ends the attached stream, if any, once what is queued is written.
+  void finishAttached();
   /// `stream` is done: commands park until a stream attaches or parkFor passes.
   void streamGone(CommandStream* stream);
   bool connected() const;
@@ -90,6 +92,10 @@ class GatewayHub final : public GatewaySink {
   void bindResult(const std::string& gatewayId, v1::BindResult result) override;
   /// Asks every connected gateway to announce its sessions (the directory was emptied).
   void announceSessions();
+  /// Tells every connected gateway this router is stopping (GoingAway).
+  void goAway();
+  /// Ends every attached stream once its outbox is written (the end of a drain).
+  void finishAll();
   /// Where commands that cannot reach their gateway go (set before the first stream).
   void onUnreachable(Unreachable f) { unreachable_ = std::move(f); }
   /// A stream said hello for `gatewayId`: its outbox (parked commands first).

@@ -1,7 +1,9 @@
 #include "keyed_workers.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <exception>
+#include <memory>
 
 #include "xmpp/runtime/runtime.hpp"
 
@@ -67,6 +69,23 @@ void KeyedWorkers::done(size_t bytes) {
     resume.swap(waiting_);
   }
   for (auto& f : resume) f();
+}
+
+void KeyedWorkers::afterAll(std::function<void()> f) {
+  auto remaining = std::make_shared<std::atomic<size_t>>(workers_.size());
+  auto shared = std::make_shared<std::function<void()>>(std::move(f));
+  for (auto& w : workers_) {
+    bool wasEmpty;
+    {
+      std::lock_guard lock(w->mu);
+      wasEmpty = w->queue.empty();
+      w->queue.push_back({[remaining, shared] {
+                            if (remaining->fetch_sub(1) == 1) (*shared)();
+                          },
+                          0});
+    }
+    if (wasEmpty) w->cv.notify_one();
+  }
 }
 
 void KeyedWorkers::whenDrained(std::function<void()> resume) {

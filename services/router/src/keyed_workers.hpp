@@ -36,6 +36,9 @@ class KeyedWorkers {
   /// Runs `resume` once the queues are under the low mark (at once if they are; else on the
   /// worker thread that brings them there).
   void whenDrained(std::function<void()> resume);
+  /// Runs `f` once every task queued before this call has run (on the last worker to get
+  /// there).
+  void afterAll(std::function<void()> f);
 
  private:
   struct Task {

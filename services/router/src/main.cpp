@@ -113,14 +113,18 @@ int main(int argc, char** argv) try {
   service.onGatewayHello([&] { liveness.wake(); });
   service.onGatewayStreamClosed([&](const std::string& id) { liveness.streamClosed(id); });
 
-  return service::serveUntilSignal(cfg, {.name = "router",
-                                         .defaultListen = "127.0.0.1:50053",
-                                         .defaultOpsPort = 9103,
-                                         .services = {&service},
-                                         .registry = registry,
-                                         .ready = [&] { return redis.healthy(); },
-                                         .maxMessageBytes = hub.limits().maxMessageBytes,
-                                         .onListening = [&] { liveness.start(); }});
+  return service::serveUntilSignal(
+      cfg,
+      {.name = "router",
+       .defaultListen = "127.0.0.1:50053",
+       .defaultOpsPort = 9103,
+       .services = {&service},
+       .registry = registry,
+       .ready = [&] { return redis.healthy(); },
+       .maxMessageBytes = hub.limits().maxMessageBytes,
+       .onListening = [&] { liveness.start(); },
+       .onShutdown =
+           [&] { service.drain(std::chrono::milliseconds(cfg.getInt("router.drain_ms", 8000))); }});
 } catch (const std::exception& e) {
   xmpp::runtime::logError("fatal", {{"error", e.what()}});
   return 1;

@@ -1,6 +1,7 @@
 #include "router_server.hpp"
 
 #include <algorithm>
+#include <future>
 
 #include "redis_session_directory.hpp"
 #include "router_core.hpp"
@@ -23,18 +24,24 @@ class GatewayStream final : public grpc::ServerBidiReactor<v1::GatewayBatch, v1:
                             public CommandStream {
  public:
   GatewayStream(RouterCore& core, KeyedWorkers& workers, GatewayHub& hub, RouterMetrics& metrics,
-                std::function<void()> onHello, std::function<void(const std::string&)> onClosed)
+                StreamCounts& counts, std::function<void()> onHello,
+                std::function<void(const std::string&)> onClosed)
       : core_(core),
         workers_(workers),
         hub_(hub),
         metrics_(metrics),
+        counts_(counts),
         onHello_(std::move(onHello)),
         onClosed_(std::move(onClosed)) {
+    counts_.reading.fetch_add(1);
+    counts_.open.fetch_add(1);
     StartRead(&in_);
   }
 
   void OnReadDone(bool ok) override {
     if (!ok) {  // the gateway closed its side, or the stream broke
+      readsEnded();
+      if (counts_.draining.load() && outbox_) return;  // the drain ends it, flushed
       if (outbox_) {
         outbox_->finish(this);
       } else {
@@ -45,6 +52,14 @@ class GatewayStream final : public grpc::ServerBidiReactor<v1::GatewayBatch, v1:
     if (in_.has_hello() && gatewayId_.empty()) {
       gatewayId_ = in_.hello().gateway_id();
       outbox_ = hub_.attach(gatewayId_, this);
+      // A draining router takes no new users: the gateway keeps its events for another.
+      v1::RouterCommand first;
+      if (counts_.draining.load()) {
+        first.mutable_going_away();
+      } else {
+        first.mutable_welcome();
+      }
+      outbox_->push(std::move(first));
       runtime::logInfo("gateway connected", {{"gateway", gatewayId_}});
       onHello_();
     }
@@ -73,6 +88,9 @@ class GatewayStream final : public grpc::ServerBidiReactor<v1::GatewayBatch, v1:
   void finish() override { Finish(grpc::Status::OK); }
 
   void OnDone() override {
+    readsEnded();
+    counts_.open.fetch_sub(1);
+    counts_.changed();
     if (outbox_) {
       outbox_->streamGone(this);
       runtime::logInfo("gateway stream closed", {{"gateway", gatewayId_}});
@@ -82,6 +100,13 @@ class GatewayStream final : public grpc::ServerBidiReactor<v1::GatewayBatch, v1:
   }
 
  private:
+  void readsEnded() {
+    if (std::exchange(reading_, false)) {
+      counts_.reading.fetch_sub(1);
+      counts_.changed();
+    }
+  }
+
   void dispatch(v1::GatewayEvent ev, std::chrono::steady_clock::time_point received) {
     const size_t bytes = ev.ByteSizeLong();
     auto shared = std::make_shared<v1::GatewayEvent>(std::move(ev));
@@ -168,6 +193,8 @@ class GatewayStream final : public grpc::ServerBidiReactor<v1::GatewayBatch, v1:
   KeyedWorkers& workers_;
   GatewayHub& hub_;
   RouterMetrics& metrics_;
+  StreamCounts& counts_;
+  bool reading_ = true;  // reactor callbacks are serialised per stream
   std::function<void()> onHello_;
   std::function<void(const std::string&)> onClosed_;
   v1::GatewayBatch in_;
@@ -178,7 +205,30 @@ class GatewayStream final : public grpc::ServerBidiReactor<v1::GatewayBatch, v1:
 
 grpc::ServerBidiReactor<v1::GatewayBatch, v1::RouterBatch>* RouterService::Connect(
     grpc::CallbackServerContext*) {
-  return new GatewayStream(core_, workers_, hub_, metrics_, onHello_, onClosed_);
+  return new GatewayStream(core_, workers_, hub_, metrics_, counts_, onHello_, onClosed_);
+}
+
+void RouterService::drain(std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  counts_.draining = true;
+  const int gateways = counts_.open.load();
+  runtime::logInfo("draining: gateways move their users to the other routers",
+                   {{"streams", std::to_string(gateways)}});
+  hub_.goAway();
+  std::unique_lock lock(counts_.mu);
+  const bool read = counts_.cv.wait_until(lock, deadline, [&] { return counts_.reading <= 0; });
+  lock.unlock();
+  // Everything read has been handed to the workers: once they ran it, it is in the outboxes.
+  auto ran = std::make_shared<std::promise<void>>();
+  auto workersDone = ran->get_future();
+  workers_.afterAll([ran] { ran->set_value(); });  // shared: it may run after a timed-out drain
+  const bool worked = workersDone.wait_until(deadline) == std::future_status::ready;
+  hub_.finishAll();
+  lock.lock();
+  const bool ended = counts_.cv.wait_until(lock, deadline, [&] { return counts_.open <= 0; });
+  runtime::logInfo("drained", {{"all_read", read ? "yes" : "no"},
+                               {"all_ended", ended ? "yes" : "no"},
+                               {"workers_done", worked ? "yes" : "no"}});
 }
 
 // ---- unreachable commands ----

@@ -4,6 +4,8 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -47,6 +49,19 @@ struct RouterMetrics {
 /// up on; each counted in xmpp_router_unreachable_total and logged (at most once a second).
 Unreachable handBackUnreachable(RouterCore& core, KeyedWorkers& workers, RouterMetrics& metrics);
 
+/// What the streams tell a drain: how many still read, how many are open.
+struct StreamCounts {
+  std::atomic<bool> draining{false};
+  std::atomic<int> reading{0};
+  std::atomic<int> open{0};
+  std::mutex mu;
+  std::condition_variable cv;
+  void changed() {
+    { std::lock_guard lock(mu); }
+    cv.notify_all();
+  }
+};
+
 class RouterService final : public v1::Router::CallbackService {
  public:
   RouterService(RouterCore& core, KeyedWorkers& workers, GatewayHub& hub, RouterMetrics& metrics)
@@ -59,6 +74,11 @@ class RouterService final : public v1::Router::CallbackService {
   void onGatewayStreamClosed(std::function<void(const std::string&)> f) {
     onClosed_ = std::move(f);
   }
+  /// A graceful stop (SIGTERM), bounded by `limit`: every gateway is told GoingAway, moves
+  /// this router's users to the others and half-closes; once every stream's reads ended and
+  /// the workers ran what was read, the outboxes are flushed and the streams end. Nothing
+  /// the gateways wrote is left unread, nothing routed is left unsent.
+  void drain(std::chrono::milliseconds limit);
 
  private:
   std::function<void()> onHello_ = [] {};
@@ -67,6 +87,7 @@ class RouterService final : public v1::Router::CallbackService {
   KeyedWorkers& workers_;
   GatewayHub& hub_;
   RouterMetrics& metrics_;
+  StreamCounts counts_;
 };
 
 }  // namespace xmpp::router

@@ -26,6 +26,9 @@ struct GrpcHostOptions {
   int maxMessageBytes = 0;
   /// Called once the server listens (before waiting for a signal).
   std::function<void()> onListening = [] {};
+  /// Called once the shutdown signal came, before the server stops taking calls and ends
+  /// the open ones within 5 s (e.g. to drain streams); may block, bounded.
+  std::function<void()> onShutdown = [] {};
 };
 
 /// Builds and starts the server, logs "listening grpc_port=N ops_port=M", waits for a
