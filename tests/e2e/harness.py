@@ -236,7 +236,11 @@ class Cluster:
         pid = self.pid(name)
         if name != "redis":  # Redis renames its command line; restart() knows its flags
             with open(f"/proc/{pid}/cmdline", "rb") as f:
-                self._argv[name] = [a.decode() for a in f.read().split(b"\0") if a]
+                argv = [a.decode() for a in f.read().split(b"\0") if a]
+            if not argv:  # a zombie: it exited by itself
+                raise AssertionError(f"{name} had exited before it was stopped:\n" +
+                                     self.log(name)[-3000:])
+            self._argv[name] = argv
         os.kill(pid, sig)
         wait_until(lambda: not _alive(pid), 30, name + " gone")
 

@@ -63,6 +63,7 @@ class Agent:
         self.accepted = set()   # ids with a ping answered after them
         self.received = {}      # id -> (time, "live" | "offline"), first arrival
         self.duplicates = 0
+        self.duplicate_log = []  # (id, first arrival's kind, this one's)
         self.bounced = set()
         self.generation = 0
         self.disconnects = 0
@@ -107,10 +108,12 @@ class Agent:
         if not body.startswith("fs:"):
             return
         mid = body.split(" ", 1)[0]
+        delayed = m.xml.find("{urn:xmpp:delay}delay") is not None
         if mid in self.received:
             self.duplicates += 1
+            self.duplicate_log.append((mid, self.received[mid][1],
+                                       "offline" if delayed else "live"))
             return
-        delayed = m.xml.find("{urn:xmpp:delay}delay") is not None
         self.received[mid] = (time.monotonic(), "offline" if delayed else "live")
 
     def connected(self):

@@ -103,10 +103,16 @@ void RouterCore::onSessionAnnounced(const v1::SessionInfo& session) {
     }
     auto current = sessionsOf(full->bareStr());
     if (!current) return;  // counted; the next announcement (or the session's end) settles it
+    // This router's own view of it, so that its next presence is an update, not an initial
+    // presence.
+    auto keepLocally = [&] {
+      sessions_.add(session.session_id(), session.gateway_id(), session.full_jid());
+      if (session.available()) sessions_.startPresence(session.session_id(), session.full_jid());
+    };
     auto it = current->find(full->resource());
     if (it != current->end() && it->second.session_id() == session.session_id()) {
-      sessions_.add(session.session_id(), session.gateway_id(), session.full_jid());
-      return;  // known: nothing to heal
+      keepLocally();  // known: this router took over another's users, or was restarted
+      return;
     }
     if (it != current->end()) {
       // Another session took the JID while this one was unreachable: it is the older one
@@ -127,16 +133,25 @@ void RouterCore::onSessionAnnounced(const v1::SessionInfo& session) {
       countBackendError();
       return;
     }
+    if (*replaced && (*replaced)->session_id() == session.session_id()) {
+      // Another router restored it meanwhile (both were asked to announce): it told the
+      // contacts and delivered what was stored; twice would copy both.
+      keepLocally();
+      return;
+    }
     restored_.fetch_add(1, std::memory_order_relaxed);
-    sessions_.add(session.session_id(), session.gateway_id(), session.full_jid());
+    keepLocally();
     if (session.available()) {
       // Its contacts may have been told it left: they hear its presence again (not an
-      // initial presence: no probes, no offline delivery).
-      sessions_.startPresence(session.session_id(), session.full_jid());
-      broadcastAvailable(Sender{session.session_id(), *full, full->bareStr()},
-                         session.has_presence()
-                             ? session.presence()
-                             : makeStanza(v1::STANZA_KIND_PRESENCE, full->str(), {}, {}));
+      // initial presence: no probes).
+      const Sender sender{session.session_id(), *full, full->bareStr()};
+      const v1::Stanza presence = session.has_presence()
+                                      ? session.presence()
+                                      : makeStanza(v1::STANZA_KIND_PRESENCE, full->str(), {}, {});
+      // Messages stored while the directory did not list it (they found nobody) reach it
+      // now, not at its next login: the broadcast's offline turn is its own again.
+      sessions_.giveBackOfflineTurn(session.session_id());
+      broadcastAvailable(sender, presence);
     }
   });
 }

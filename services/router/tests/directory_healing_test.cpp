@@ -55,6 +55,24 @@ TEST_F(DirectoryHealingTest, case1_AnAnnouncedSessionTheDirectoryLostIsRegistere
   EXPECT_THAT(received(alice), ElementsAre(HasSubstr("<body>hi</body>")));
 }
 
+// Fault suite, Redis restarted empty: a message sent to the user before its gateway announced
+// it again found nobody and was stored; it reaches the restored session at once, not at its
+// next login.
+TEST_F(DirectoryHealingTest, case1_MessagesStoredWhileTheDirectoryLostASessionReachItOnRestore) {
+  Client bob = bind("bob", "pc");
+  available(bob);
+  Client alice = bind("alice", "phone");
+  available(alice);
+  forget(alice);
+  send(bob, "<message to='alice@example.com/phone' type='chat'><body>meanwhile</body></message>");
+  ASSERT_EQ(roster_.offlineCount("alice@example.com"), 1u);
+  sink_.clear();
+
+  core_.onSessionAnnounced(asAnnounced(alice));
+  // Once: the restore's broadcast flushes the stored messages, nothing else does.
+  EXPECT_THAT(received(alice), ::testing::Contains(HasSubstr("<body>meanwhile</body>")).Times(1));
+}
+
 TEST_F(DirectoryHealingTest, case1_AnAnnouncedSessionTheDirectoryKnowsChangesNothing) {
   befriend("alice", "bob");
   Client bob = bind("bob", "pc");
