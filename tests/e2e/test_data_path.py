@@ -15,7 +15,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import DOMAIN, Cluster, RawClient, login, logout, metric, run, until  # noqa: E402
+from harness import (DOMAIN, Cluster, RawClient, login, logout, metric, run, until,  # noqa: E402
+                     wait_until)
 
 import asyncio  # noqa: E402
 import base64  # noqa: E402
@@ -258,6 +259,59 @@ class PreAuthDeadlineTest(unittest.TestCase):
         self.assertEqual(len(open_), 0, f"{len(open_)} idle connections still open")
         # Not before the deadline (the real client's login proved the gateway kept serving).
         self.assertGreaterEqual(min(lasted), self.DEADLINE_S - 0.5)
+
+
+class AcceptFailureTest(unittest.TestCase):
+    """Case 13 (rest): out of descriptors (EMFILE), the gateway pauses accepting instead of
+    spinning on the failing accept; it counts and logs the failures, and once descriptors are
+    free again a real client logs in."""
+
+    def test_case13_accept_pauses_on_emfile_instead_of_spinning(self):
+        cluster = Cluster(gateways=1, gateway_args="--c2s.max_connections_per_address=0 "
+                                                   "--c2s.accept_burst_per_address=1000")
+        held = []
+        try:
+            cluster.adduser("fay", "fay-pw")
+            pid = cluster.pid("gateway-0")
+            in_use = len(os.listdir(f"/proc/{pid}/fd"))
+            limit = in_use + 10
+            subprocess.run(["prlimit", f"--pid={pid}", f"--nofile={limit}:{limit}"], check=True)
+            for _ in range(40):  # the kernel completes them; the gateway cannot take them all
+                held.append(socket.create_connection(("127.0.0.1", cluster.c2s_port(0))))
+            # Out of descriptors, the ops endpoint cannot take a connection either: the log
+            # says it first, the counter once descriptors are free.
+            wait_until(lambda: "accept failed, pausing accepts" in cluster.log("gateway-0"), 20,
+                       "accept failures logged")
+
+            def cpu_seconds():
+                with open(f"/proc/{pid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            t0, before = time.monotonic(), cpu_seconds()
+            time.sleep(2.0)  # a measuring window, not a wait for an event
+            used = cpu_seconds() - before
+            # Spinning on the failing accept takes a core: about 2 s of CPU in 2 s.
+            self.assertLess(used, 1.0, f"{used:.2f} s of CPU in 2 s out of descriptors")
+            for s in held:
+                s.close()
+            held.clear()
+            # Counted: about one failure per 100 ms pause (a spin makes millions).
+            failures = None
+            deadline = time.monotonic() + 20
+            while failures is None and time.monotonic() < deadline:
+                failures = metric(cluster.ops_port(0), "xmpp_gateway_accept_failures_total")
+            self.assertIsNotNone(failures, "metrics never answered again")
+            self.assertGreaterEqual(failures, 1)
+            self.assertLess(failures, 20 * (time.monotonic() - t0 + 20))
+
+            async def go():
+                c = await login(cluster, "fay@localhost/f", "fay-pw")
+                await logout(c)
+            run(go())
+        finally:
+            for s in held:
+                s.close()
+            cluster.stop()
 
 
 class PerAddressLimitTest(unittest.TestCase):

@@ -60,8 +60,12 @@ std::unique_ptr<asio::ssl::context> makeTlsContext(const config::Config& cfg) {
 class Listener {
  public:
   Listener(asio::io_context& io, const std::string& address, bool directTls,
-           std::function<void(tcp::socket, bool)> onAccept)
-      : acceptor_(io), pause_(io), directTls_(directTls), onAccept_(std::move(onAccept)) {
+           prometheus::Counter& failures, std::function<void(tcp::socket, bool)> onAccept)
+      : acceptor_(io),
+        pause_(io),
+        directTls_(directTls),
+        failures_(failures),
+        onAccept_(std::move(onAccept)) {
     auto colon = address.rfind(':');
     tcp::endpoint ep(asio::ip::make_address(address.substr(0, colon)),
                      static_cast<uint16_t>(std::stoi(address.substr(colon + 1))));
@@ -83,8 +87,15 @@ class Listener {
       if (ec == asio::error::operation_aborted) return;
       if (ec) {
         // EMFILE and friends: accepting again at once would spin; the pending connections
-        // wait in the backlog until descriptors are free.
-        runtime::logError("accept failed", {{"error", ec.message()}});
+        // wait in the backlog until descriptors are free. Logged at most once a second.
+        failures_.Increment();
+        const auto now = std::chrono::steady_clock::now();
+        if (now - lastLogged_ >= std::chrono::seconds(1)) {
+          lastLogged_ = now;
+          runtime::logError("accept failed, pausing accepts",
+                            {{"error", ec.message()},
+                             {"port", std::to_string(acceptor_.local_endpoint().port())}});
+        }
         pause_.expires_after(std::chrono::milliseconds(100));
         pause_.async_wait([this](const boost::system::error_code& e) {
           if (!e) accept();
@@ -99,6 +110,8 @@ class Listener {
   tcp::acceptor acceptor_;
   asio::steady_timer pause_;
   bool directTls_;
+  prometheus::Counter& failures_;
+  std::chrono::steady_clock::time_point lastLogged_{};
   std::function<void(tcp::socket, bool)> onAccept_;
 };
 
@@ -179,10 +192,11 @@ int main(int argc, char** argv) try {
 
   std::vector<std::unique_ptr<Listener>> listeners;
   listeners.push_back(std::make_unique<Listener>(io, cfg.getString("c2s.listen", "127.0.0.1:5222"),
-                                                 false, onAccept));
+                                                 false, metrics.acceptFailures, onAccept));
   if (tls) {
-    listeners.push_back(std::make_unique<Listener>(
-        io, cfg.getString("c2s.tls_listen", "127.0.0.1:5223"), true, onAccept));
+    listeners.push_back(
+        std::make_unique<Listener>(io, cfg.getString("c2s.tls_listen", "127.0.0.1:5223"), true,
+                                   metrics.acceptFailures, onAccept));
   }
   routers.start();
   gateway::MemoryTrimmer trimmer(

@@ -77,6 +77,12 @@ GatewayMetrics::GatewayMetrics(prometheus::Registry& r)
                                 "past router.failover_after_ms) or serves again")
                           .Register(r)
                           .Add({})),
+      acceptFailures(prometheus::BuildCounter()
+                         .Name("xmpp_gateway_accept_failures_total")
+                         .Help("Failed accepts (e.g. EMFILE: out of descriptors); accepting "
+                               "pauses 100 ms after each")
+                         .Register(r)
+                         .Add({})),
       sessionsMoved(prometheus::BuildCounter()
                         .Name("xmpp_gateway_sessions_moved_total")
                         .Help("Sessions moved to another router by a failover or a return")

@@ -44,6 +44,7 @@ struct GatewayMetrics {
   prometheus::Counter& routerBatchesResent;
   prometheus::Counter& sessionsAnnounced;
   prometheus::Counter& routerFailovers;
+  prometheus::Counter& acceptFailures;
   prometheus::Counter& sessionsMoved;
   prometheus::Counter& shaped;  // reads paused by a connection's shaper
   /// Counts one stanza in (from a client) or out (delivered to a client) by kind.
