@@ -9,55 +9,74 @@
 
 namespace xmpp::router {
 
+namespace {
+constexpr int kBurst = 32;  // tasks of one key run in a row before other keys get a turn
+}  // namespace
+
 KeyedWorkers::KeyedWorkers(size_t threads, WorkerLimits limits) : limits_(limits) {
-  for (size_t i = 0; i < std::max<size_t>(1, threads); ++i) {
-    auto w = std::make_unique<Worker>();
-    Worker* self = w.get();
-    w->thread = std::thread([this, self] {
-      for (;;) {
-        Task task;
-        {
-          std::unique_lock lock(self->mu);
-          self->cv.wait(lock, [&] { return self->stop || !self->queue.empty(); });
-          if (self->queue.empty()) return;  // stopping and drained
-          task = std::move(self->queue.front());
-          self->queue.pop_front();
-        }
-        try {
-          task.run();
-        } catch (const std::exception& e) {
-          runtime::logError("router task failed", {{"error", e.what()}});
-        }
-        done(task.bytes);
-      }
-    });
-    workers_.push_back(std::move(w));
-  }
+  for (size_t i = 0; i < std::max<size_t>(1, threads); ++i)
+    threads_.emplace_back([this] { loop(); });
 }
 
 KeyedWorkers::~KeyedWorkers() {
-  for (auto& w : workers_) {
-    {
-      std::lock_guard lock(w->mu);
-      w->stop = true;
-    }
-    w->cv.notify_one();
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
   }
-  for (auto& w : workers_) w->thread.join();
+  cv_.notify_all();
+  for (auto& t : threads_) t.join();
+}
+
+void KeyedWorkers::loop() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    ++idle_;
+    cv_.wait(lock, [&] { return stop_ || !ready_.empty(); });
+    --idle_;
+    if (ready_.empty()) return;  // stopping, and nothing is left that no thread holds
+    Keys::value_type* entry = ready_.front();
+    ready_.pop_front();
+    KeyQueue& q = entry->second;
+    q.running = true;
+    for (int n = 0; n < kBurst && !q.tasks.empty(); ++n) {
+      Task task = std::move(q.tasks.front());
+      q.tasks.pop_front();
+      --tasks_;
+      lock.unlock();
+      try {
+        task.run();
+      } catch (const std::exception& e) {
+        runtime::logError("router task failed", {{"error", e.what()}});
+      }
+      done(task.bytes);
+      lock.lock();
+    }
+    q.running = false;
+    if (q.tasks.empty()) {
+      keys_.erase(keys_.find(entry->first));
+    } else {
+      ready_.push_back(entry);
+      if (idle_ > 0) cv_.notify_one();
+    }
+  }
 }
 
 void KeyedWorkers::post(std::string_view key, std::function<void()> task, size_t bytes) {
-  Worker& w = *workers_[std::hash<std::string_view>{}(key) % workers_.size()];
   bytes_.fetch_add(bytes, std::memory_order_relaxed);
-  bool wasEmpty;
+  bool wake = false;
   {
-    std::lock_guard lock(w.mu);
-    wasEmpty = w.queue.empty();
-    w.queue.push_back({std::move(task), bytes});
+    std::lock_guard lock(mu_);
+    auto it = keys_.find(key);
+    if (it == keys_.end()) it = keys_.emplace(std::string(key), KeyQueue{}).first;
+    KeyQueue& q = it->second;
+    q.tasks.push_back({std::move(task), bytes});
+    ++tasks_;
+    if (!q.running && q.tasks.size() == 1) {
+      ready_.push_back(&*it);
+      wake = idle_ > 0;  // a busy thread takes it when it is done
+    }
   }
-  // A busy worker drains its queue without waiting: wake it only when it may be asleep
-  // (one futex call per burst instead of per event).
-  if (wasEmpty) w.cv.notify_one();
+  if (wake) cv_.notify_one();
 }
 
 void KeyedWorkers::done(size_t bytes) {
@@ -72,19 +91,21 @@ void KeyedWorkers::done(size_t bytes) {
 }
 
 void KeyedWorkers::afterAll(std::function<void()> f) {
-  auto remaining = std::make_shared<std::atomic<size_t>>(workers_.size());
+  std::unique_lock lock(mu_);
+  if (keys_.empty()) {
+    lock.unlock();
+    f();
+    return;
+  }
+  // Behind every key's queued tasks (and the one running): the last of them calls f.
+  auto remaining = std::make_shared<std::atomic<size_t>>(keys_.size());
   auto shared = std::make_shared<std::function<void()>>(std::move(f));
-  for (auto& w : workers_) {
-    bool wasEmpty;
-    {
-      std::lock_guard lock(w->mu);
-      wasEmpty = w->queue.empty();
-      w->queue.push_back({[remaining, shared] {
-                            if (remaining->fetch_sub(1) == 1) (*shared)();
-                          },
-                          0});
-    }
-    if (wasEmpty) w->cv.notify_one();
+  for (auto& [key, q] : keys_) {
+    q.tasks.push_back({[remaining, shared] {
+                         if (remaining->fetch_sub(1) == 1) (*shared)();
+                       },
+                       0});
+    ++tasks_;
   }
 }
 
@@ -100,12 +121,8 @@ void KeyedWorkers::whenDrained(std::function<void()> resume) {
 }
 
 size_t KeyedWorkers::queued() const {
-  size_t n = 0;
-  for (const auto& w : workers_) {
-    std::lock_guard lock(w->mu);
-    n += w->queue.size();
-  }
-  return n;
+  std::lock_guard lock(mu_);
+  return tasks_;
 }
 
 }  // namespace xmpp::router

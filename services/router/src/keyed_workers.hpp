@@ -1,9 +1,11 @@
 #pragma once
-// The router's worker threads. Tasks with the same key run in order on the same thread
-// (RFC 6120 §10.1: one bare JID's stanzas are processed in order); different keys spread
-// over the threads. What is queued is counted in bytes (issue 9, case 6): past the high mark
-// the gateway streams stop reading (gRPC's flow control then holds the gateways back, whose
-// backlogs pause their clients), and read again once the queues are below the low mark.
+// The router's worker threads. Tasks with the same key run in order, one at a time (RFC 6120
+// §10.1: one bare JID's stanzas are processed in order); each key has its own queue, and any
+// free thread runs the next key that has work, so a key stalled in a slow backend call holds
+// one thread, not the keys that happened to share it (issue 9, case 6). What is queued is
+// counted in bytes: past the high mark the gateway streams stop reading (gRPC's flow control
+// then holds the gateways back, whose backlogs pause their clients), and read again once the
+// queues are below the low mark.
 
 #include <atomic>
 #include <condition_variable>
@@ -12,8 +14,10 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 namespace xmpp::router {
@@ -27,7 +31,7 @@ class KeyedWorkers {
  public:
   explicit KeyedWorkers(size_t threads, WorkerLimits limits = {});
   ~KeyedWorkers();
-  /// Queues `task` on `key`'s thread; `bytes` is what it holds (the event's size).
+  /// Queues `task` behind `key`'s earlier tasks; `bytes` is what it holds (the event's size).
   void post(std::string_view key, std::function<void()> task, size_t bytes = 0);
   size_t queued() const;
   size_t queuedBytes() const { return bytes_.load(std::memory_order_relaxed); }
@@ -45,16 +49,28 @@ class KeyedWorkers {
     std::function<void()> run;
     size_t bytes = 0;
   };
-  struct Worker {
-    std::mutex mu;
-    std::condition_variable cv;
-    std::deque<Task> queue;
-    bool stop = false;
-    std::thread thread;
+  struct KeyQueue {
+    std::deque<Task> tasks;
+    bool running = false;  // a thread holds this key
   };
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view k) const { return std::hash<std::string_view>{}(k); }
+  };
+  using Keys = std::unordered_map<std::string, KeyQueue, KeyHash, std::equal_to<>>;
+  void loop();
   void done(size_t bytes);
   const WorkerLimits limits_;
-  std::vector<std::unique_ptr<Worker>> workers_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  Keys keys_;  // keys with work, or running
+  // Keys with work that no thread holds (elements of keys_: stable until erased, and only
+  // the thread that ran a key erases it).
+  std::deque<Keys::value_type*> ready_;
+  size_t idle_ = 0;  // threads waiting for a ready key
+  size_t tasks_ = 0;
+  bool stop_ = false;
+  std::vector<std::thread> threads_;
   std::atomic<size_t> bytes_{0};
   std::mutex waitMu_;
   std::vector<std::function<void()>> waiting_;  // guarded by waitMu_

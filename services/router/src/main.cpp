@@ -99,7 +99,7 @@ int main(int argc, char** argv) try {
   router::RouterMetrics metrics(*registry);
   router::StatsReporter stats(core, *registry);
   router::KeyedWorkers workers(
-      static_cast<size_t>(cfg.getInt("router.workers", 2)),
+      static_cast<size_t>(cfg.getInt("router.workers", 8)),
       {.highBytes = static_cast<size_t>(cfg.getInt("router.queue_high_bytes", 64 << 20)),
        .lowBytes = static_cast<size_t>(cfg.getInt("router.queue_low_bytes", 32 << 20))});
   hub.onUnreachable(router::handBackUnreachable(core, workers, metrics));

@@ -64,5 +64,49 @@ TEST(KeyedWorkers, case6_PastTheHighMarkProducersWaitUntilTheLowMark) {
   EXPECT_TRUE(atOnce.load()) << "under the low mark: at once";
 }
 
+// A key stalled in a slow backend call (a slow PostgreSQL) holds one thread: every other
+// key's tasks still run, with as few threads as keys that share one (before, keys hashed to
+// the stalled thread waited behind it).
+TEST(KeyedWorkers, case6_AStalledKeyHoldsNoOtherKeyBack) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;
+  std::atomic<int> ran{0};
+  {
+    KeyedWorkers workers(2);
+    workers.post("slow@example.com", [&] {
+      std::unique_lock lock(mu);
+      cv.wait(lock, [&] { return release; });
+    });
+    for (int i = 0; i < 100; ++i) {
+      workers.post("user" + std::to_string(i) + "@example.com", [&] { ran.fetch_add(1); });
+    }
+    EXPECT_TRUE(testing::eventually([&] { return ran.load() == 100; }))
+        << ran.load() << " of 100 ran";
+    {
+      std::lock_guard lock(mu);
+      release = true;
+    }
+    cv.notify_all();
+  }
+}
+
+// afterAll runs once everything queued before it ran, whatever the keys.
+TEST(KeyedWorkers, AfterAllRunsOnceEverythingQueuedBeforeRan) {
+  std::atomic<int> ran{0};
+  std::atomic<int> seenByBarrier{-1};
+  KeyedWorkers workers(3);
+  for (int i = 0; i < 300; ++i) {
+    workers.post("k" + std::to_string(i % 7), [&] { ran.fetch_add(1); });
+  }
+  workers.afterAll([&] { seenByBarrier = ran.load(); });
+  EXPECT_TRUE(testing::eventually([&] { return seenByBarrier.load() >= 0; }));
+  EXPECT_EQ(seenByBarrier.load(), 300);
+  std::atomic<bool> idle{false};
+  KeyedWorkers empty(1);
+  empty.afterAll([&] { idle = true; });
+  EXPECT_TRUE(idle.load()) << "nothing queued: at once";
+}
+
 }  // namespace
 }  // namespace xmpp::router
