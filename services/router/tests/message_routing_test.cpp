@@ -1,6 +1,8 @@
 // Message routing (RFC 6121 §8.5): full and bare JIDs, priorities, offline storage, errors.
 
+#include <initializer_list>
 #include <string>
+#include <utility>
 
 #include "fixture.hpp"
 
@@ -336,27 +338,33 @@ TEST_F(OfflineQuotaTest, FullQuotaBouncesServiceUnavailable) {
   EXPECT_THAT(received(alice), ElementsAre(HasSubstr("<service-unavailable")));
 }
 
+// What a gateway hands back for `session`: stanzas `from` sent to it, as it would have them.
+v1::Undeliverable handedBack(const Client& session, const Client& from,
+                             std::initializer_list<const char*> stanzas) {
+  v1::Undeliverable u;
+  u.set_session_id(session.sessionId);
+  for (const char* xml : stanzas) {
+    v1::Stanza s = parseStanza(xml);
+    s.set_from(from.fullJid);
+    *u.add_stanzas() = std::move(s);
+  }
+  return u;
+}
+
 TEST_F(MessageRoutingTest, UndeliverableMessagesAreStoredOfflineOthersDropped) {
   Client alice = bind("alice", "phone");
   Client bob = bind("bob", "pc");
   available(alice);
   sink_.clear();
 
-  v1::Undeliverable u;
-  u.set_session_id(bob.sessionId);
-  v1::Stanza message =
-      parseStanza("<message to='bob@example.com/pc' type='chat'><body>lost</body></message>");
-  message.set_from(alice.fullJid);
-  *u.add_stanzas() = message;
-  v1::Stanza iq = parseStanza(
-      "<iq to='bob@example.com/pc' type='get' id='q'><ping xmlns='urn:xmpp:ping'/></iq>");
-  iq.set_from(alice.fullJid);
-  *u.add_stanzas() = iq;
+  v1::Undeliverable u = handedBack(
+      bob, alice,
+      {"<message to='bob@example.com/pc' type='chat'><body>lost</body></message>",
+       "<iq to='bob@example.com/pc' type='get' id='q'><ping xmlns='urn:xmpp:ping'/></iq>"});
   // An offline message that came back: it is still stored, so it is not stored twice.
-  v1::Stanza again = parseStanza(
+  *u.add_stanzas() = parseStanza(
       "<message to='bob@example.com' type='chat'><body>old</body>"
       "<delay xmlns='urn:xmpp:delay' from='example.com' stamp='2024-01-01T00:00:00Z'/></message>");
-  *u.add_stanzas() = again;
   core_.onUndeliverable(u);
 
   EXPECT_EQ(roster_.offlineCount("bob@example.com"), 1u);
@@ -374,13 +382,8 @@ TEST_F(MessageRoutingTest, case9_HandedBackMessageGoesToTheUsersOtherSessionLive
   available(back);
   sink_.clear();
 
-  v1::Undeliverable u;
-  u.set_session_id(gone.sessionId);
-  v1::Stanza message =
-      parseStanza("<message to='bob@example.com/pc' type='chat'><body>late</body></message>");
-  message.set_from(alice.fullJid);
-  *u.add_stanzas() = message;
-  core_.onUndeliverable(u);
+  core_.onUndeliverable(handedBack(
+      gone, alice, {"<message to='bob@example.com/pc' type='chat'><body>late</body></message>"}));
 
   EXPECT_THAT(received(back), ElementsAre(HasSubstr("late")));
   EXPECT_THAT(sink_.deliveriesTo(gone.sessionId), IsEmpty());
