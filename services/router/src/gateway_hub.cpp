@@ -53,7 +53,7 @@ void Outbox::attach(CommandStream* stream) {
     }
   }
   stream_ = stream;
-  writing_ = finishing_ = finished_ = false;
+  writing_ = finishing_ = finished_ = broken_ = false;
   if (!pending_.empty()) startWriteLocked();
 }
 
@@ -71,6 +71,13 @@ void Outbox::writeDone(CommandStream* stream, bool ok) {
       pending_.push_front({std::move(*it), bytes});
     }
     stream->outgoing().Clear();
+    broken_ = true;
+    // Nothing more is written on it; if its end was asked for, it ends now (else OnDone,
+    // and with it the gateway's cleanup, never comes).
+    if (finishing_ && !finished_) {
+      finished_ = true;
+      stream_->finish();
+    }
     return;
   }
   if (!pending_.empty()) {
@@ -89,7 +96,7 @@ void Outbox::finish(CommandStream* stream) {
   }
   finishing_ = true;
   if (writing_ || finished_) return;  // writeDone goes on
-  if (!pending_.empty()) {
+  if (!pending_.empty() && !broken_) {
     startWriteLocked();  // what is queued goes first
     return;
   }
@@ -110,7 +117,7 @@ void Outbox::streamGone(CommandStream* stream) {
   std::lock_guard lock(mu_);
   if (stream != stream_) return;
   stream_ = nullptr;
-  writing_ = finishing_ = finished_ = false;
+  writing_ = finishing_ = finished_ = broken_ = false;
   parkedSince_ = std::chrono::steady_clock::now();
 }
 

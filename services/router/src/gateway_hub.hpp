@@ -80,6 +80,7 @@ class Outbox {
   size_t pendingBytes_ = 0;
   bool writing_ = false;
   bool finishing_ = false;
+  bool broken_ = false;  // a write on the current stream failed: nothing more goes on it
   bool finished_ = false;
 };
 

@@ -192,6 +192,28 @@ TEST_F(HubTest, case4_ABatchBrokenUnderAStreamGoesFirstOnTheNext) {
   EXPECT_THAT(ids(second.written[0]), ElementsAre("m1", "m2"));
 }
 
+// A gateway killed while commands were queued for it: the write fails, the read side asks for
+// the end; the stream must end (its OnDone runs the gateway's cleanup) and the commands wait,
+// parked, for the gateway's next stream. (The first flush-before-finish version wrote again on
+// the broken stream and never ended it: the killed gateway's users stayed "available".)
+TEST_F(HubTest, case4_ABrokenStreamAskedToEndEndsAndKeepsItsCommands) {
+  GatewayHub parking({.parkFor = std::chrono::seconds(60)});
+  FakeStream stream;
+  auto box = parking.attach("gw1", &stream);
+  parking.deliver("gw1", message("m1").delivery());  // written at once
+  parking.deliver("gw1", message("m2").delivery());  // waits for the write
+  box->finish(&stream);                              // the read side ended
+  EXPECT_FALSE(stream.finished) << "a write is in flight";
+  box->writeDone(&stream, false);
+  EXPECT_TRUE(stream.finished);
+  EXPECT_EQ(stream.written.size(), 1u) << "nothing more written on the broken stream";
+  box->streamGone(&stream);
+  FakeStream next;
+  parking.attach("gw1", &next);
+  ASSERT_EQ(next.written.size(), 1u);
+  EXPECT_THAT(ids(next.written[0]), ElementsAre("m1", "m2"));
+}
+
 TEST_F(HubTest, case4_CommandsOfAGatewayAwayTooLongAreUnreachable) {
   hub.deliver("gw9", message("m1").delivery());
   EXPECT_THAT(unreachable, IsEmpty());
