@@ -269,8 +269,20 @@ class Cluster:
         with open(os.path.join(self.dir, name + ".log"), errors="replace") as f:
             return f.read()
 
-    def stop(self):
-        """Stops every process of this cluster and releases its ports; safe to call twice."""
+    def stop(self, keep_logs=None):
+        """Stops every process of this cluster and releases its ports; safe to call twice.
+        Called while an exception propagates (a test failed in the `try` it guards), or
+        with keep_logs=True, it first copies the services' logs to BUILD/e2e-logs/."""
+        if keep_logs is None:
+            keep_logs = sys.exc_info()[0] is not None
+        if keep_logs and getattr(self, "dir", None) and os.path.isdir(self.dir):
+            kept = os.path.join(BUILD, "e2e-logs",
+                                time.strftime("%H%M%S-") + os.path.basename(self.dir))
+            os.makedirs(kept, exist_ok=True)
+            for name in os.listdir(self.dir):
+                if name.endswith(".log"):
+                    shutil.copy(os.path.join(self.dir, name), kept)
+            print(f"cluster logs kept in {kept}", file=sys.stderr)
         if getattr(self, "env", None) is not None:
             subprocess.run([os.path.join(ROOT, "scripts", "cluster.sh"), "stop"], env=self.env,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
