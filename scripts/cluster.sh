@@ -22,6 +22,8 @@
 #   --no-build         XMPP_NO_BUILD=1   use the binaries as they are
 #   --demo-password S  XMPP_DEMO_PASSWORD default demo-password (account "demo")
 # Extra service flags: XMPP_GATEWAY_ARGS, XMPP_ROUTER_ARGS, XMPP_AUTH_ARGS, XMPP_USERDATA_ARGS.
+# The gateways run with GLIBC_TUNABLES=$XMPP_GATEWAY_GLIBC_TUNABLES (default
+# glibc.malloc.tcache_count=0; set it empty for glibc's defaults).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -157,7 +159,10 @@ start_all() {
   done
   for i in $(seq 0 $((GATEWAYS - 1))); do
     # shellcheck disable=SC2086
-    spawn "gateway-$i" "$BUILD/services/gateway/xmpp-gateway" "${common[@]}" \
+    # glibc's per-thread caches of freed blocks pin pages after sessions end (issue 9,
+    # case 12; docs/deployment.md): the gateway runs without them unless told otherwise.
+    spawn "gateway-$i" env GLIBC_TUNABLES="${XMPP_GATEWAY_GLIBC_TUNABLES-glibc.malloc.tcache_count=0}" \
+      "$BUILD/services/gateway/xmpp-gateway" "${common[@]}" \
       --gateway.id="gw$i" --c2s.listen="127.0.0.1:$((C2S_PORT + 10 * i))" \
       --c2s.tls_listen="127.0.0.1:$((C2S_PORT + 10 * i + 1))" \
       --tls.certificate="$DATA/tls/cert.pem" --tls.key_file="$DATA/tls/key.pem" \

@@ -12,6 +12,7 @@
 
 #include "address_limits.hpp"
 #include "connection.hpp"
+#include "listener.hpp"
 #include "memory_trim.hpp"
 #include "network.hpp"
 #include "operator_events.hpp"
@@ -56,64 +57,6 @@ std::unique_ptr<asio::ssl::context> makeTlsContext(const config::Config& cfg) {
   ctx->use_private_key_file(key, asio::ssl::context::pem);
   return ctx;
 }
-
-class Listener {
- public:
-  Listener(asio::io_context& io, const std::string& address, bool directTls,
-           prometheus::Counter& failures, std::function<void(tcp::socket, bool)> onAccept)
-      : acceptor_(io),
-        pause_(io),
-        directTls_(directTls),
-        failures_(failures),
-        onAccept_(std::move(onAccept)) {
-    auto colon = address.rfind(':');
-    tcp::endpoint ep(asio::ip::make_address(address.substr(0, colon)),
-                     static_cast<uint16_t>(std::stoi(address.substr(colon + 1))));
-    acceptor_.open(ep.protocol());
-    acceptor_.set_option(tcp::acceptor::reuse_address(true));
-    acceptor_.bind(ep);
-    acceptor_.listen(1024);
-    accept();
-  }
-  uint16_t port() const { return acceptor_.local_endpoint().port(); }
-  void stop() {
-    boost::system::error_code ec;
-    acceptor_.close(ec);
-  }
-
- private:
-  void accept() {
-    acceptor_.async_accept([this](const boost::system::error_code& ec, tcp::socket s) {
-      if (ec == asio::error::operation_aborted) return;
-      if (ec) {
-        // EMFILE and friends: accepting again at once would spin; the pending connections
-        // wait in the backlog until descriptors are free. Logged at most once a second.
-        failures_.Increment();
-        const auto now = std::chrono::steady_clock::now();
-        if (now - lastLogged_ >= std::chrono::seconds(1)) {
-          lastLogged_ = now;
-          runtime::logError("accept failed, pausing accepts",
-                            {{"error", ec.message()},
-                             {"port", std::to_string(acceptor_.local_endpoint().port())}});
-        }
-        pause_.expires_after(std::chrono::milliseconds(100));
-        pause_.async_wait([this](const boost::system::error_code& e) {
-          if (!e) accept();
-        });
-        return;
-      }
-      s.set_option(tcp::no_delay(true));
-      onAccept_(std::move(s), directTls_);
-      accept();
-    });
-  }
-  tcp::acceptor acceptor_;
-  asio::steady_timer pause_;
-  bool directTls_;
-  prometheus::Counter& failures_;
-  std::chrono::steady_clock::time_point lastLogged_{};
-  std::function<void(tcp::socket, bool)> onAccept_;
-};
 
 }  // namespace
 
@@ -190,13 +133,15 @@ int main(int argc, char** argv) try {
     }
   };
 
-  std::vector<std::unique_ptr<Listener>> listeners;
-  listeners.push_back(std::make_unique<Listener>(io, cfg.getString("c2s.listen", "127.0.0.1:5222"),
-                                                 false, metrics.acceptFailures, onAccept));
+  asio::io_context acceptIo(1);
+  std::vector<std::unique_ptr<gateway::Listener>> listeners;
+  listeners.push_back(std::make_unique<gateway::Listener>(
+      acceptIo, io, cfg.getString("c2s.listen", "127.0.0.1:5222"), false, metrics.acceptFailures,
+      onAccept));
   if (tls) {
-    listeners.push_back(
-        std::make_unique<Listener>(io, cfg.getString("c2s.tls_listen", "127.0.0.1:5223"), true,
-                                   metrics.acceptFailures, onAccept));
+    listeners.push_back(std::make_unique<gateway::Listener>(
+        acceptIo, io, cfg.getString("c2s.tls_listen", "127.0.0.1:5223"), true,
+        metrics.acceptFailures, onAccept));
   }
   routers.start();
   gateway::MemoryTrimmer trimmer(
@@ -211,6 +156,7 @@ int main(int argc, char** argv) try {
   std::vector<std::thread> pool;
   auto work = asio::make_work_guard(io);
   for (int i = 0; i < threads; ++i) pool.emplace_back([&] { io.run(); });
+  std::thread acceptThread([&] { acceptIo.run(); });
 
   runtime::logInfo("listening", {{"gateway_id", gatewayId},
                                  {"c2s_port", std::to_string(listeners[0]->port())},
@@ -221,6 +167,8 @@ int main(int argc, char** argv) try {
   runtime::logInfo("draining", {{"signal", sig}, {"sessions", std::to_string(sessions.size())}});
   // Drain: stop accepting, end every stream cleanly, wait for them (bounded), then stop.
   for (auto& l : listeners) l->stop();
+  acceptIo.stop();
+  acceptThread.join();
   for (auto& c : sessions.all()) c->shutdown();
   const auto deadline = std::chrono::steady_clock::now() +
                         std::chrono::seconds(cfg.getInt("gateway.drain_timeout_s", 10));

@@ -8,6 +8,20 @@
 
 namespace xmpp::gateway {
 
+bool TrimPolicy::tick(size_t sessions) {
+  if (settle_) {
+    settle_ = false;
+    return true;
+  }
+  if (peak_ > sessions && peak_ - sessions >= std::max<size_t>(64, peak_ / 10)) {
+    peak_ = sessions;
+    settle_ = true;
+    return true;
+  }
+  peak_ = std::max(peak_, sessions);
+  return false;
+}
+
 MemoryTrimmer::MemoryTrimmer(boost::asio::io_context& io, std::function<size_t()> sessions,
                              std::chrono::milliseconds interval)
     : timer_(io), sessions_(std::move(sessions)), interval_(interval) {}
@@ -23,18 +37,14 @@ void MemoryTrimmer::arm() {
   timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
     const size_t now = sessions_();
-    if (peak_ > now && peak_ - now >= std::max<size_t>(64, peak_ / 10)) {
+    if (policy_.tick(now)) {
       const auto t0 = std::chrono::steady_clock::now();
       malloc_trim(0);
       runtime::logInfo("memory returned after sessions ended",
-                       {{"sessions_before", std::to_string(peak_)},
-                        {"sessions", std::to_string(now)},
+                       {{"sessions", std::to_string(now)},
                         {"ms", std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
                                                   std::chrono::steady_clock::now() - t0)
                                                   .count())}});
-      peak_ = now;
-    } else {
-      peak_ = std::max(peak_, now);
     }
     arm();
   });
