@@ -45,11 +45,56 @@ void C2sSession::write(const v1::Stanza& stanza) {
   if (closed()) return;
   std::string out;
   stanza::toXml(stanza, out);
-  if (stanza.kind() == v1::STANZA_KIND_MESSAGE) {
-    transport_.write(std::move(out), Outbound::routed(stanza));
-  } else {
-    transport_.write(std::move(out));
+  sendStanza(std::move(out), stanza.kind() == v1::STANZA_KIND_MESSAGE ? Outbound::routed(stanza)
+                                                                      : Outbound::other());
+}
+
+void C2sSession::sendStanza(std::string bytes, Outbound what) {
+  if (closed()) return;
+  if (!sm_.enabled()) {
+    if (what.kind == Outbound::Kind::kOther) {
+      transport_.write(std::move(bytes));
+    } else {
+      transport_.write(std::move(bytes), std::move(what));
+    }
+    return;
   }
+  // XEP-0198: the acknowledgement, not the write, settles it; the transport just writes.
+  const bool within = sm_.sent(std::move(what), bytes.size());
+  transport_.write(std::move(bytes));
+  if (!within) {
+    streamError(
+        {stream::StreamErrorCondition::kResourceConstraint, "too many unacknowledged stanzas"});
+    return;
+  }
+  if (sm_.requestAck()) transport_.write("<r xmlns=\"urn:xmpp:sm:3\"/>");
+}
+
+void C2sSession::acknowledged(uint32_t h) {
+  StreamManagement::Acked acked = sm_.acked(h);
+  if (acked.tooHigh) {
+    streamError({stream::StreamErrorCondition::kUndefinedCondition,
+                 "handled-count-too-high: h=" + std::to_string(h) + ", sent " +
+                     std::to_string(sm_.sentCount())});
+    return;
+  }
+  ackOffline(acked.stanzas);
+  if (sm_.requestAck()) transport_.write("<r xmlns=\"urn:xmpp:sm:3\"/>");
+}
+
+// Acknowledged offline messages are deleted, one call per store (a run of one user's).
+void C2sSession::ackOffline(const std::vector<Outbound>& read) {
+  std::vector<int64_t> ids;
+  const Outbound* last = nullptr;
+  for (const Outbound& o : read) {
+    if (o.kind != Outbound::Kind::kOffline) continue;
+    if (last != nullptr && last->offlineUser != o.offlineUser) {
+      router_.offlineAck(last->offlineUser, std::exchange(ids, {}));
+    }
+    ids.push_back(o.offlineId);
+    last = &o;
+  }
+  if (last != nullptr) router_.offlineAck(last->offlineUser, std::move(ids));
 }
 
 void C2sSession::flushHeld() {
@@ -84,12 +129,12 @@ void C2sSession::deliverOffline(const v1::Delivery& delivery) {
   std::string out;
   stanza::toXml(delivery.stanza(), out);
   if (delivery.offline_id() == 0) {
-    send(std::move(out));
+    sendStanza(std::move(out), Outbound::other());
     return;
   }
-  // Deleted once written (onWritten); never written, it stays stored (and is not handed
-  // back: it would be stored twice).
-  transport_.write(
+  // Deleted once proven read (onWritten, a ping after it; or a XEP-0198 ack); never
+  // written, it stays stored (and is not handed back: it would be stored twice).
+  sendStanza(
       std::move(out),
       Outbound::offline(delivery.offline_id(),
                         delivery.offline_user().empty() ? bareJid_ : delivery.offline_user()));

@@ -163,6 +163,7 @@ void C2sSession::onStanza(xml::Document&& document) {
   const std::string_view ns = xml::namespaceOf(root);
   if (ns == ns::kClient) {
     if (bound_) {
+      if (sm_.enabled()) sm_.received();  // XEP-0198: every stanza counts, even refused ones
       routeStanza(root, name);
     } else if (name == "iq") {
       negotiationIq(root);
@@ -337,7 +338,7 @@ void C2sSession::routeStanza(xml::Element element, std::string_view name) {
         s.type() == "set" && isServerAddress(s.to())) {
       std::string out;
       appendIqResult(out, s.id(), s.to());
-      send(std::move(out));
+      sendStanza(std::move(out), Outbound::other());
       return;
     }
   }
@@ -368,7 +369,7 @@ void C2sSession::refused(const v1::Stanza& s) {
   if (s.type() != "error" && s.kind() != v1::STANZA_KIND_PRESENCE) {
     std::string out;
     appendStanzaError(out, s.element().name(), s.id(), s.to(), errors::kResourceConstraint);
-    send(std::move(out));
+    sendStanza(std::move(out), Outbound::other());
   }
   const std::string_view what = s.kind() == v1::STANZA_KIND_PRESENCE || s.type() == "error"
                                     ? "router-backlog-full"
@@ -461,7 +462,7 @@ void C2sSession::sendPing(std::string_view id) {
   out += "\" to=\"";
   xml::appendEscapedAttribute(out, fullJid_);
   out += "\"><ping xmlns=\"urn:xmpp:ping\"/></iq>";
-  send(std::move(out));
+  sendStanza(std::move(out), Outbound::other());
 }
 
 void C2sSession::onIdleTimeout() { streamError({C::kConnectionTimeout, {}}); }
@@ -490,7 +491,7 @@ void C2sSession::sendStanzaError(const v1::Stanza& request, const StanzaError& e
   std::string out;
   appendStanzaError(out, request.element().name(), request.id(),
                     bound_ ? std::string_view{} : std::string_view{request.to()}, error);
-  send(std::move(out));
+  sendStanza(std::move(out), Outbound::other());
 }
 
 void C2sSession::streamError(const stream::StreamError& error, bool includeText) {
@@ -557,6 +558,15 @@ void C2sSession::endSession() {
   if (ended_ || !bindRequested_) return;
   ended_ = true;
   returnHeld("csi-held-presence");
+  if (sm_.enabled()) {
+    // XEP-0198: sent is not received until acknowledged; unacknowledged messages take the
+    // offline path (offline ones stay stored). Nothing else of them is in the send queue.
+    std::vector<v1::Stanza> messages;
+    for (Outbound& o : sm_.takeUnacked()) {
+      if (o.kind == Outbound::Kind::kRouted) messages.push_back(std::move(o.stanza));
+    }
+    if (!messages.empty()) router_.undeliverable(sessionId_, bareJid_, std::move(messages));
+  }
   v1::SessionEnded ended;
   ended.set_session_id(sessionId_);
   ended.set_full_jid(fullJid_);

@@ -30,6 +30,7 @@
 #include "framing/framing.hpp"
 #include "ports.hpp"
 #include "replies.hpp"
+#include "stream_management.hpp"
 #include "xmpp/jid/jid.hpp"
 
 namespace xmpp::gateway {
@@ -131,6 +132,11 @@ class C2sSession final : private stream::DecoderCallbacks {
   /// XEP-0352: start or stop holding non-urgent stanzas (features/csi_feature.cpp).
   void setInactive(bool inactive);
   bool inactive() const { return inactive_; }
+  /// XEP-0198 (features/sm_feature.cpp).
+  StreamManagement& sm() { return sm_; }
+  const StreamManagement& sm() const { return sm_; }
+  /// The client's <a h/>: acknowledged offline messages are deleted from storage.
+  void acknowledged(uint32_t h);
 
   bool isServerAddress(std::string_view to) const;
   /// Whether SASL `mechanism` is offered on this stream now (TLS rules included).
@@ -195,6 +201,9 @@ class C2sSession final : private stream::DecoderCallbacks {
   v1::SessionInfo sessionInfo() const;
 
   void write(const v1::Stanza& stanza);
+  /// Every stanza to the client once bound goes through here (XEP-0198 counts it).
+  void sendStanza(std::string bytes, Outbound what);
+  void ackOffline(const std::vector<Outbound>& read);
   void flushHeld();
   bool waiting() const { return authPending_ || state_ == State::kBinding; }
   void bindFailed(std::string_view condition);
@@ -262,6 +271,7 @@ class C2sSession final : private stream::DecoderCallbacks {
   std::vector<v1::Stanza> heldStanzas_;
   size_t heldBytes_ = 0;
   uint32_t pings_ = 0;
+  StreamManagement sm_;
 };
 
 }  // namespace xmpp::gateway

@@ -81,6 +81,9 @@ int main(int argc, char** argv) try {
   sc.csiMaxHeldStanzas = static_cast<size_t>(cfg.getInt("c2s.csi_max_held_stanzas", 100));
   sc.csiMaxHeldBytes = static_cast<size_t>(cfg.getInt("c2s.csi_max_held_bytes", 64 * 1024));
   sc.csiMaxHold = std::chrono::milliseconds(cfg.getInt("c2s.csi_max_hold_ms", 60'000));
+  sc.sm.maxUnackedStanzas = static_cast<size_t>(cfg.getInt("c2s.sm_max_unacked_stanzas", 500));
+  sc.sm.maxUnackedBytes = static_cast<size_t>(cfg.getInt("c2s.sm_max_unacked_bytes", 1 << 20));
+  sc.sm.ackEvery = static_cast<uint32_t>(std::max<int64_t>(1, cfg.getInt("c2s.sm_ack_every", 1)));
   sc.maxStoredPresenceBytes =
       static_cast<size_t>(cfg.getInt("c2s.max_stored_presence_bytes", 8 * 1024));
   gateway::ConnectionOptions co;

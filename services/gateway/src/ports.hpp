@@ -28,6 +28,7 @@ struct Outbound {
   enum class Kind {
     kRouted,   // a stanza routed to this session: handed back if never written
     kOffline,  // a stored offline message: acknowledged (deleted) once written
+    kOther,    // any other stanza (XEP-0198 counts it; nothing to hand back)
   };
   Kind kind = Kind::kRouted;
   v1::Stanza stanza;
@@ -37,6 +38,11 @@ struct Outbound {
   static Outbound routed(v1::Stanza stanza) {
     Outbound o;
     o.stanza = std::move(stanza);
+    return o;
+  }
+  static Outbound other() {
+    Outbound o;
+    o.kind = Kind::kOther;
     return o;
   }
   static Outbound offline(int64_t id, std::string user) {
@@ -123,6 +129,14 @@ class SessionEvents {
   virtual void stanzasDropped(const Peer& peer, std::string_view reason, size_t count) = 0;
 };
 
+/// XEP-0198: what a stream may hold unacknowledged, and when we ask for an ack.
+struct StreamManagementLimits {
+  size_t maxUnackedStanzas = 500;
+  size_t maxUnackedBytes = 1 << 20;
+  /// <r/> goes out once this many stanzas were sent since the last one (one in flight).
+  uint32_t ackEvery = 1;
+};
+
 /// Gateway-wide settings a session needs.
 struct SessionConfig {
   std::string domain = "localhost";  // the one served domain
@@ -142,6 +156,7 @@ struct SessionConfig {
   // The last presence as stored in the session directory (answers probes); past this only
   // its standard parts are kept (issue 9, case 13).
   size_t maxStoredPresenceBytes = 8 * 1024;
+  StreamManagementLimits sm;
 };
 
 }  // namespace xmpp::gateway

@@ -49,6 +49,7 @@ void appendFeatures(std::string& out, const Features& f, bool declarePrefix) {
     appendEmpty(out, "ver", ns::kRosterVer);
   }
   if (f.csi) appendEmpty(out, "csi", "urn:xmpp:csi:0");
+  if (f.sm) appendEmpty(out, "sm", "urn:xmpp:sm:3");
   out += "</stream:features>";
 }
 

@@ -20,6 +20,7 @@ struct Features {
   bool registration = false;                 // XEP-0077 iq-register
   bool bind = false;                         // after SASL: bind, session, rosterver
   bool csi = false;                          // XEP-0352
+  bool sm = false;                           // XEP-0198
 };
 /// `declarePrefix`: <stream:features/> declares its prefix (framings where it stands alone).
 void appendFeatures(std::string& out, const Features& features, bool declarePrefix = false);

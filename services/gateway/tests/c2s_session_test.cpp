@@ -177,7 +177,8 @@ TEST_F(SessionTest, SaslPlainSuccessRestartsTheStream) {
   EXPECT_THAT(out, HasSubstr("<stream:features><bind xmlns=\"urn:ietf:params:xml:ns:xmpp-bind\"/>"
                              "<session xmlns=\"urn:ietf:params:xml:ns:xmpp-session\"><optional/>"
                              "</session><ver xmlns=\"urn:xmpp:features:rosterver\"/>"
-                             "<csi xmlns=\"urn:xmpp:csi:0\"/></stream:features>"));
+                             "<csi xmlns=\"urn:xmpp:csi:0\"/><sm xmlns=\"urn:xmpp:sm:3\"/>"
+                             "</stream:features>"));
   EXPECT_THAT(out, Not(HasSubstr("mechanisms")));
 }
 

@@ -149,17 +149,6 @@ TEST_F(SessionTest, UnknownTopLevelElementIsUnsupportedStanzaType) {
   EXPECT_EQ(router.ended.size(), 1u);
 }
 
-TEST_F(SessionTest, StreamManagementIsRefused) {
-  login();
-  feed("<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
-  EXPECT_EQ(transport.take(),
-            "<failed xmlns=\"urn:xmpp:sm:3\"><feature-not-implemented "
-            "xmlns=\"urn:ietf:params:xml:ns:xmpp-stanzas\"/></failed>");
-  EXPECT_FALSE(session->closed());
-  feed("<x xmlns='urn:other'/>");
-  EXPECT_THAT(transport.take(), HasSubstr("<unsupported-stanza-type "));
-}
-
 // --- Hostile input -----------------------------------------------------------------------
 
 TEST_F(SessionTest, BrokenXmlIsNotWellFormed) {
