@@ -217,6 +217,14 @@ class Cluster:
                         self.auth_address, "adduser", name, password], check=True,
                        stdout=subprocess.DEVNULL, timeout=30)
 
+    def stored_offline(self, user):
+        """How many offline messages the store holds for user@localhost (PostgreSQL)."""
+        db = f"host=127.0.0.1 port={self.port_base} user=xmpp dbname=xmpp"
+        out = subprocess.run(["psql", db, "-tAc", "SELECT count(*) FROM roster_offline WHERE "
+                              f"username = '{user}@localhost'"], capture_output=True, text=True,
+                             timeout=30)
+        return int(out.stdout.strip() or "-1")
+
     def pid(self, name):
         with open(os.path.join(self.dir, name + ".pid")) as f:
             return int(f.read().strip())

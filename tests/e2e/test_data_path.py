@@ -372,11 +372,7 @@ class LargeStanzaTest(unittest.TestCase):
         self.cluster.stop()
 
     def stored_for(self, user):
-        db = f"host=127.0.0.1 port={self.cluster.port_base} user=xmpp dbname=xmpp"
-        out = subprocess.run(["psql", db, "-tAc", "SELECT count(*) FROM roster_offline WHERE "
-                              f"username = '{user}@localhost'"], capture_output=True, text=True,
-                             timeout=30)
-        return int(out.stdout.strip() or "-1")
+        return self.cluster.stored_offline(user)
 
     async def send_all(self, alice):
         for i in range(self.COUNT):

@@ -6,7 +6,6 @@ next login (before: SM was refused, and messages written to a dying socket were 
 
 import os
 import re
-import subprocess
 import sys
 import unittest
 
@@ -29,11 +28,7 @@ class StreamManagementTest(unittest.TestCase):
         cls.cluster.stop()
 
     def stored_for(self, user):
-        db = f"host=127.0.0.1 port={self.cluster.port_base} user=xmpp dbname=xmpp"
-        out = subprocess.run(["psql", db, "-tAc", "SELECT count(*) FROM roster_offline WHERE "
-                              f"username = '{user}@localhost'"], capture_output=True, text=True,
-                             timeout=30)
-        return int(out.stdout.strip() or "-1")
+        return self.cluster.stored_offline(user)
 
     def test_slixmpp_enables_it_acks_what_it_got_and_the_server_counts_what_it_sent(self):
         async def go():
