@@ -154,13 +154,10 @@ bool C2sSession::proofAnswered(const v1::Stanza& iq) {
   bool again = false;
   std::vector<DeliveryProof::Stored> proven = proof_.answered(iq.id(), again);
   if (proven.empty()) return false;
-  std::vector<int64_t> ids;
-  for (size_t i = 0; i < proven.size(); ++i) {
-    ids.push_back(proven[i].id);
-    if (i + 1 == proven.size() || proven[i + 1].user != proven[i].user) {
-      router_.offlineAck(proven[i].user, std::exchange(ids, {}));
-    }
-  }
+  std::vector<Outbound> read;
+  read.reserve(proven.size());
+  for (auto& p : proven) read.push_back(Outbound::offline(p.id, std::move(p.user)));
+  ackOffline(read);
   if (again) sendPing(proof_.startPing());
   return true;
 }
