@@ -167,6 +167,7 @@ start_all() {
       --c2s.tls_listen="127.0.0.1:$((C2S_PORT + 10 * i + 1))" \
       --tls.certificate="$DATA/tls/cert.pem" --tls.key_file="$DATA/tls/key.pem" \
       --router.addresses="$ROUTER_ADDRESSES" --auth.address="127.0.0.1:$AUTH_PORT" \
+      --redis.address="127.0.0.1:$REDIS_PORT" \
       --ops.port=$((OPS + 3 + i)) ${XMPP_GATEWAY_ARGS:-}
   done
   for i in $(seq 0 $((GATEWAYS - 1))); do

@@ -584,7 +584,9 @@ class RawClient:
         self.sock = ctx.wrap_socket(self.sock, server_hostname=DOMAIN)
         self.clear()
 
-    def login(self, user, password, resource="raw"):
+    def authenticate(self, user, password):
+        """STARTTLS, SASL PLAIN, the restarted stream's features: ready to bind (or to
+        resume a XEP-0198 session)."""
         self.starttls()
         self.open_stream()
         self.read_until(r"</stream:features>")
@@ -594,8 +596,12 @@ class RawClient:
         self.read_until(r"<success")
         self.clear()
         self.open_stream()
-        self.read_until(r"</stream:features>")
+        text = self.read_until(r"</stream:features>")
         self.clear()
+        return text
+
+    def login(self, user, password, resource="raw"):
+        self.authenticate(user, password)
         self.send(f"<iq type='set' id='bind1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"
                   f"<resource>{resource}</resource></bind></iq>")
         text = self.read_until(r"</iq>")

@@ -1,8 +1,9 @@
-"""End to end: XEP-0198 stream management (issue 10, first part: acknowledgements; no
-resumption yet). A slixmpp client (its xep_0198 plugin) enables it, answers the server's
-ack requests and gets the server's count of what it sent; a client that acknowledged only
-part of what it was sent and lost its connection gets the rest from offline storage at its
-next login (before: SM was refused, and messages written to a dying socket were lost)."""
+"""End to end: XEP-0198 stream management, acknowledgements (resumption:
+test_resumption.py). A slixmpp client (its xep_0198 plugin) enables it, answers the server's
+ack requests and gets the server's count of what it sent; a client that enabled it without
+resumption, acknowledged only part of what it was sent and lost its connection gets the rest
+from offline storage at its next login (before: SM was refused, and messages written to a
+dying socket were lost)."""
 
 import os
 import re
@@ -57,7 +58,7 @@ class StreamManagementTest(unittest.TestCase):
     def test_unacknowledged_messages_reach_the_next_login_after_a_dropped_connection(self):
         carol = RawClient(self.cluster)
         carol.login("carol", "carol-pw", "raw")
-        carol.send("<enable xmlns='urn:xmpp:sm:3' resume='true'/>")
+        carol.send("<enable xmlns='urn:xmpp:sm:3'/>")
         carol.read_until(r"<enabled xmlns=\"urn:xmpp:sm:3\"/>")
         carol.clear()
         carol.send("<presence/><iq type='get' id='s1'><ping xmlns='urn:xmpp:ping'/></iq>")

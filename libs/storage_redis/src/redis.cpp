@@ -39,7 +39,7 @@ Expected<Reply, StoreError> RedisConnection::command(const std::vector<std::stri
 }
 
 Expected<std::vector<Reply>, StoreError> RedisConnection::pipeline(
-    const std::vector<std::vector<std::string_view>>& commands) {
+    const std::vector<std::vector<std::string_view>>& commands, bool errorsAsReplies) {
   std::vector<const char*> argv;
   std::vector<size_t> lens;
   for (const auto& args : commands) {
@@ -62,7 +62,7 @@ Expected<std::vector<Reply>, StoreError> RedisConnection::pipeline(
     replies.emplace_back(static_cast<redisReply*>(r));
     error = error || replies.back()->type == REDIS_REPLY_ERROR;
   }
-  if (error) return unexpected(StoreError::kInternal);
+  if (error && !errorsAsReplies) return unexpected(StoreError::kInternal);
   return replies;
 }
 

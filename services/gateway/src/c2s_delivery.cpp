@@ -45,8 +45,13 @@ void C2sSession::write(const v1::Stanza& stanza) {
   if (closed()) return;
   std::string out;
   stanza::toXml(stanza, out);
-  sendStanza(std::move(out), stanza.kind() == v1::STANZA_KIND_MESSAGE ? Outbound::routed(stanza)
-                                                                      : Outbound::other());
+  // A message has an offline path, a request an error answer, if never read (presence has
+  // neither: the router answers probes from the directory).
+  const bool request =
+      stanza.kind() == v1::STANZA_KIND_IQ && (stanza.type() == "get" || stanza.type() == "set");
+  sendStanza(std::move(out), stanza.kind() == v1::STANZA_KIND_MESSAGE || request
+                                 ? Outbound::routed(stanza)
+                                 : Outbound::other());
 }
 
 void C2sSession::sendStanza(std::string bytes, Outbound what) {
@@ -59,15 +64,21 @@ void C2sSession::sendStanza(std::string bytes, Outbound what) {
     }
     return;
   }
-  // XEP-0198: the acknowledgement, not the write, settles it; the transport just writes.
-  const bool within = sm_.sent(std::move(what), bytes.size());
-  transport_.write(std::move(bytes));
+  // XEP-0198: the acknowledgement, not the write, settles it; the transport just writes
+  // (once stored, if the session is resumable).
+  const size_t size = bytes.size();
+  if (resumable_) {
+    persist(what, std::move(bytes));
+  } else {
+    writeOrdered(std::move(bytes));
+  }
+  const bool within = sm_.sent(std::move(what), size);
   if (!within) {
     streamError(
         {stream::StreamErrorCondition::kResourceConstraint, "too many unacknowledged stanzas"});
     return;
   }
-  if (sm_.requestAck()) transport_.write("<r xmlns=\"urn:xmpp:sm:3\"/>");
+  if (sm_.requestAck()) writeOrdered("<r xmlns=\"urn:xmpp:sm:3\"/>");
 }
 
 void C2sSession::acknowledged(uint32_t h) {
@@ -78,8 +89,16 @@ void C2sSession::acknowledged(uint32_t h) {
                      std::to_string(sm_.sentCount())});
     return;
   }
+  if (resumable_) {
+    resumeStore_->ack(smId_, sessionId_, static_cast<uint32_t>(acked.stanzas.size()), h,
+                      sm_.handled(), [alive = std::weak_ptr<bool>(alive_), this](auto outcome) {
+                        if (!alive.expired() && outcome != ResumeStore::Outcome::kOk) {
+                          stored(outcome);
+                        }
+                      });
+  }
   ackOffline(acked.stanzas);
-  if (sm_.requestAck()) transport_.write("<r xmlns=\"urn:xmpp:sm:3\"/>");
+  if (sm_.requestAck()) writeOrdered("<r xmlns=\"urn:xmpp:sm:3\"/>");
 }
 
 // Acknowledged offline messages are deleted, one call per store (a run of one user's).

@@ -295,6 +295,7 @@ void C2sSession::onBindResult(std::string_view condition) {
   state_ = State::kBound;
   bound_ = true;
   send(std::exchange(bind_.onSuccess, {}));
+  if (resuming_) finishResume();
   flushHeld();  // what the router sent before its answer reached us
   if (!pumping_ && !closed()) pump(std::exchange(held_, {}));
 }
@@ -304,9 +305,20 @@ void C2sSession::bindFailed(std::string_view condition) {
   state_ = State::kAuthenticated;
   bindRequested_ = false;
   fullJid_.clear();
-  std::string out;
-  appendStanzaError(out, "iq", bind_.iqId, bind_.iqTo, stanza::stanzaError(condition));
-  send(std::move(out));
+  if (resuming_) {
+    // XEP-0198: the resume failed; its state is detached again for a later try.
+    resumeStore_->detach(smId_, sessionId_, sm_.handled(), [](ResumeStore::Outcome) {});
+    resuming_ = false;
+    resumable_ = false;
+    smId_.clear();
+    resend_.clear();
+    sm_ = StreamManagement{};
+    resumeFailed(condition);
+  } else {
+    std::string out;
+    appendStanzaError(out, "iq", bind_.iqId, bind_.iqTo, stanza::stanzaError(condition));
+    send(std::move(out));
+  }
   reportAuthFailure("bind", condition);
   returnHeld("bind-failed-presence");
   if (!pumping_ && !closed()) pump(std::exchange(held_, {}));
@@ -357,7 +369,7 @@ void C2sSession::routeStanza(xml::Element element, std::string_view name) {
     const v1::Element* payload = stanza::firstChildElement(s.element());
     if (payload != nullptr && payload->name() == "query" && payload->ns() == ns::kRoster) {
       interested_ = true;  // RFC 6121 §2.1.6: roster pushes go to interested resources
-      router_.sessionUpdated(sessionInfo());
+      announceUpdate();
     }
   }
   if (!router_.stanza(sessionId_, bareJid_, s)) refused(s);
@@ -424,7 +436,7 @@ bool C2sSession::updatePresence(const v1::Stanza& presence) {
   } else {
     return true;  // subscribe/probe/error without 'to': the router's business
   }
-  router_.sessionUpdated(sessionInfo());
+  announceUpdate();
   return true;
 }
 
@@ -437,10 +449,15 @@ v1::SessionInfo C2sSession::sessionInfo() const {
   info.set_available(available_);
   info.set_interested(interested_);
   if (available_ && lastPresence_) *info.mutable_presence() = *lastPresence_;
+  if (resumable_) info.set_sm_id(smId_);
   return info;
 }
 
-void C2sSession::closeWithError(std::string_view condition, std::string_view text) {
+void C2sSession::closeWithError(std::string_view condition, std::string_view text, bool resumed) {
+  if (resumed) {
+    lostToResume();
+    return;
+  }
   streamError({conditionFromName(condition), std::string(text)}, !text.empty());
 }
 
@@ -465,17 +482,38 @@ void C2sSession::sendPing(std::string_view id) {
   sendStanza(std::move(out), Outbound::other());
 }
 
-void C2sSession::onIdleTimeout() { streamError({C::kConnectionTimeout, {}}); }
+void C2sSession::onIdleTimeout() {
+  if (resumable_ && bound_ && !closed()) {
+    transport_.close();  // XEP-0198: a silent client's session detaches, resumable
+    return;
+  }
+  streamError({C::kConnectionTimeout, {}});
+}
 
-void C2sSession::shutdown() { streamError({C::kSystemShutdown, {}}); }
+void C2sSession::shutdown() {
+  if (resumable_ && bound_ && !closed()) {
+    // SIGTERM drain: the stored state is current; the client resumes on another gateway.
+    transport_.close();
+    return;
+  }
+  streamError({C::kSystemShutdown, {}});
+}
 
 void C2sSession::onSendQueueOverflow() {
   // The transport closes the socket itself; nothing more can be written.
+  if (resumable_ && bound_) {
+    detach();
+    return;
+  }
   state_ = State::kClosed;
   endSession();
 }
 
 void C2sSession::onTransportClosed() {
+  if (resumable_ && bound_) {
+    detach();
+    return;
+  }
   state_ = State::kClosed;
   endSession();
 }
@@ -520,6 +558,11 @@ void C2sSession::reportStreamError(const stream::StreamError& error, bool fromCl
                               stream::conditionName(error.condition), error.text, fromClient);
 }
 
+void C2sSession::reportResumption(std::string_view outcome) {
+  if (config_.events == nullptr) return;
+  config_.events->resumption({sessionId_, transport_.remoteAddress()}, outcome);
+}
+
 void C2sSession::reportDropped(std::string_view reason, size_t count) {
   if (config_.events == nullptr) return;
   config_.events->stanzasDropped({sessionId_, transport_.remoteAddress()}, reason, count);
@@ -557,6 +600,7 @@ void C2sSession::returnHeld(std::string_view reason) {
 void C2sSession::endSession() {
   if (ended_ || !bindRequested_) return;
   ended_ = true;
+  if (resumable_) resumeStore_->release(smId_, sessionId_);  // not resumable after this
   returnHeld("csi-held-presence");
   if (sm_.enabled()) {
     // XEP-0198: sent is not received until acknowledged; unacknowledged messages take the

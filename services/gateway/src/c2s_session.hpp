@@ -19,6 +19,7 @@
 //    bound()/bareJid()/fullJid() keep their values (for RouterLink::undeliverable).
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -104,7 +105,9 @@ class C2sSession final : private stream::DecoderCallbacks {
   /// The router's answer to the bind: empty `condition` is bound, else the bind failed.
   void onBindResult(std::string_view condition);
   /// Closes the stream with an RFC 6120 stream error, e.g. "conflict" (resource replaced).
-  void closeWithError(std::string_view condition, std::string_view text);
+  /// `resumed`: the session was resumed on another stream (XEP-0198), which now owns what
+  /// this one did not get acknowledged: nothing goes back to the router.
+  void closeWithError(std::string_view condition, std::string_view text, bool resumed = false);
 
   // --- State -----------------------------------------------------------------------------
 
@@ -137,6 +140,15 @@ class C2sSession final : private stream::DecoderCallbacks {
   const StreamManagement& sm() const { return sm_; }
   /// The client's <a h/>: acknowledged offline messages are deleted from storage.
   void acknowledged(uint32_t h);
+  /// XEP-0198 resumption (c2s_resumption.cpp). Null store: <enable resume/> is not resumable.
+  void setResumeStore(ResumeStore* store) { resumeStore_ = store; }
+  /// <enable/> after binding; `resume` asked with `max` seconds (0: the configured one).
+  void enableStreamManagement(bool resume, uint32_t max);
+  /// <resume previd h/> before binding: the session is taken over from wherever it is.
+  void resumeStream(std::string previd, uint32_t h);
+  /// Our h is kept with the resumable state (answering the client's <r/>).
+  void persistHandled();
+  bool resumable() const { return resumable_; }
 
   bool isServerAddress(std::string_view to) const;
   /// Whether SASL `mechanism` is offered on this stream now (TLS rules included).
@@ -160,6 +172,7 @@ class C2sSession final : private stream::DecoderCallbacks {
   bool countFailure(std::string& out);
   void reportDropped(std::string_view reason, size_t count);
   void reportAuthFailure(std::string_view mechanism, std::string_view condition);
+  void reportResumption(std::string_view outcome);
   void fillClientSession(v1::ClientSession& session) const;
   /// Stops reading until the callback made by guarded() has run.
   void suspendForAuth();
@@ -206,6 +219,21 @@ class C2sSession final : private stream::DecoderCallbacks {
   void ackOffline(const std::vector<Outbound>& read);
   void flushHeld();
   bool waiting() const { return authPending_ || state_ == State::kBinding; }
+
+  // XEP-0198 resumption (c2s_resumption.cpp): stanzas go to the resumable state first and
+  // are written in order once stored (a gateway killed at any point loses nothing sent).
+  void persist(const Outbound& what, std::string bytes);
+  void stored(ResumeStore::Outcome outcome);
+  void writeOrdered(std::string bytes);
+  void flushStored();
+  ResumeStore::Done whenStored();
+  void resumeTaken(const std::string& previd, uint32_t h, ResumeStore::Resumed taken);
+  void finishResume();
+  void resumeFailed(std::string_view condition);
+  void detach();
+  void lostToResume();
+  void stopResumable();
+  void announceUpdate();
   void bindFailed(std::string_view condition);
   void returnHeld(std::string_view reason);
   void sendPing(std::string_view id);
@@ -272,6 +300,17 @@ class C2sSession final : private stream::DecoderCallbacks {
   size_t heldBytes_ = 0;
   uint32_t pings_ = 0;
   StreamManagement sm_;
+  // XEP-0198 resumption
+  ResumeStore* resumeStore_ = nullptr;
+  std::string smId_;        // the resumption id (previd), once resumable
+  bool resumable_ = false;  // what is sent is stored first (Redis)
+  bool resuming_ = false;   // a resumed session's bind is in flight
+  struct Persisting {
+    std::string bytes;
+    bool ready = false;  // stored (or not a stanza): may be written once those before are
+  };
+  std::deque<Persisting> persisting_;
+  std::vector<std::string> resend_;  // a resumed session's unacknowledged stanzas, to write
 };
 
 }  // namespace xmpp::gateway

@@ -1,4 +1,5 @@
 #include "connection.hpp"
+#include "resume_store.hpp"
 
 #include "c2s_session.hpp"
 #include "network.hpp"
@@ -43,6 +44,10 @@ void Connection::start() {
   auth_ = authFactory_(strand_, self);
   session_ =
       std::make_unique<C2sSession>(*this, *auth_, router_, *sessionConfig_, sessionId_, streamId_);
+  if (options_.resumeStore != nullptr) {
+    resume_ = std::make_unique<StrandResumeStore>(*options_.resumeStore, strand_, self);
+    session_->setResumeStore(resume_.get());
+  }
   registry_.add(sessionId_, self);
   if (options_.metrics != nullptr) {
     options_.metrics->connectionsAccepted.Increment();
@@ -321,11 +326,11 @@ void Connection::deliverOffline(v1::Delivery delivery) {
   });
 }
 
-void Connection::closeWithError(std::string condition, std::string text) {
-  asio::dispatch(strand_,
-                 [self = shared_from_this(), c = std::move(condition), t = std::move(text)] {
-                   if (!self->closed_) self->session_->closeWithError(c, t);
-                 });
+void Connection::closeWithError(std::string condition, std::string text, bool resumed) {
+  asio::dispatch(
+      strand_, [self = shared_from_this(), c = std::move(condition), t = std::move(text), resumed] {
+        if (!self->closed_) self->session_->closeWithError(c, t, resumed);
+      });
 }
 
 void Connection::bindResult(std::string condition) {

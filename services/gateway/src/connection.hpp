@@ -21,6 +21,7 @@ namespace xmpp::gateway {
 class C2sSession;
 class SessionRegistry;
 class TlsEngine;
+class RedisResumeStore;
 struct GatewayMetrics;
 
 struct ConnectionOptions {
@@ -40,6 +41,8 @@ struct ConnectionOptions {
   double maxBytesPerSecond = 0;
   double burstBytes = 1 << 20;
   GatewayMetrics* metrics = nullptr;
+  /// XEP-0198 resumable state (Redis); null: sessions are not resumable.
+  RedisResumeStore* resumeStore = nullptr;
 };
 
 class Connection : public Transport, public std::enable_shared_from_this<Connection> {
@@ -63,8 +66,9 @@ class Connection : public Transport, public std::enable_shared_from_this<Connect
   void deliverOffline(v1::Delivery delivery);
   /// The router's answer to this session's bind (empty: bound).
   void bindResult(std::string condition);
-  /// Ends the stream with an RFC 6120 stream error (the router's conflict, a refusal).
-  void closeWithError(std::string condition, std::string text);
+  /// Ends the stream with an RFC 6120 stream error (the router's conflict, a refusal);
+  /// `resumed`: the session was resumed on another stream (XEP-0198).
+  void closeWithError(std::string condition, std::string text, bool resumed = false);
   /// Keeps `ticket` (e.g. a per-address admission) until the connection is torn down.
   void holdUntilClosed(std::shared_ptr<void> ticket);
   void shutdown();  // SIGTERM drain
@@ -118,7 +122,8 @@ class Connection : public Transport, public std::enable_shared_from_this<Connect
   AuthFactory authFactory_;
   const SessionConfig* sessionConfig_;
   std::string streamId_;
-  std::unique_ptr<AuthClient> auth_;  // posts auth answers onto this strand
+  std::unique_ptr<AuthClient> auth_;     // posts auth answers onto this strand
+  std::unique_ptr<ResumeStore> resume_;  // posts XEP-0198 store answers onto this strand
   std::unique_ptr<C2sSession> session_;
   std::shared_ptr<void> ticket_;  // released at teardown
 

@@ -16,6 +16,7 @@
 #include "memory_trim.hpp"
 #include "network.hpp"
 #include "operator_events.hpp"
+#include "resume_store.hpp"
 #include "router_links.hpp"
 #include "xmpp/config/config.hpp"
 #include "xmpp/observability/http_server.hpp"
@@ -84,6 +85,7 @@ int main(int argc, char** argv) try {
   sc.sm.maxUnackedStanzas = static_cast<size_t>(cfg.getInt("c2s.sm_max_unacked_stanzas", 500));
   sc.sm.maxUnackedBytes = static_cast<size_t>(cfg.getInt("c2s.sm_max_unacked_bytes", 1 << 20));
   sc.sm.ackEvery = static_cast<uint32_t>(std::max<int64_t>(1, cfg.getInt("c2s.sm_ack_every", 1)));
+  sc.sm.resumeMax = std::chrono::seconds(cfg.getInt("c2s.sm_resume_max_s", 300));
   sc.maxStoredPresenceBytes =
       static_cast<size_t>(cfg.getInt("c2s.max_stored_presence_bytes", 8 * 1024));
   gateway::ConnectionOptions co;
@@ -93,6 +95,14 @@ int main(int argc, char** argv) try {
   co.preAuthTimeout = std::chrono::seconds(cfg.getInt("c2s.preauth_timeout_s", 30));
   co.maxBytesPerSecond = static_cast<double>(cfg.getInt("c2s.max_bytes_per_second", 256 * 1024));
   co.burstBytes = static_cast<double>(cfg.getInt("c2s.burst_bytes", 1 << 20));
+  // XEP-0198 resumption needs the cluster's Redis: without an address it is not offered.
+  std::unique_ptr<gateway::RedisResumeStore> resumeStore;
+  if (const std::string redis = cfg.getString("redis.address", ""); !redis.empty()) {
+    resumeStore = std::make_unique<gateway::RedisResumeStore>(
+        storage_redis::parseRedisAddress(redis),
+        static_cast<size_t>(std::max<int64_t>(1, cfg.getInt("redis.sm_threads", 2))));
+    co.resumeStore = resumeStore.get();
+  }
 
   const int threads = static_cast<int>(
       cfg.getInt("gateway.threads", std::max(1u, std::thread::hardware_concurrency())));
@@ -175,7 +185,9 @@ int main(int argc, char** argv) try {
   for (auto& c : sessions.all()) c->shutdown();
   const auto deadline = std::chrono::steady_clock::now() +
                         std::chrono::seconds(cfg.getInt("gateway.drain_timeout_s", 10));
-  while (sessions.size() > 0 && std::chrono::steady_clock::now() < deadline) {
+  // Resumable sessions detach (their state stored, the router told) before the streams stop.
+  while ((sessions.size() > 0 || (resumeStore && resumeStore->pending() > 0)) &&
+         std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   trimmer.stop();

@@ -39,7 +39,12 @@ OperatorEvents::OperatorEvents(prometheus::Registry& r)
       dropped_(prometheus::BuildCounter()
                    .Name("xmpp_gateway_stanzas_dropped_total")
                    .Help("Stanzas the gateway gave up on, by reason")
-                   .Register(r)) {
+                   .Register(r)),
+      resumptions_(prometheus::BuildCounter()
+                       .Name("xmpp_gateway_sm_sessions_total")
+                       .Help("XEP-0198 resumable sessions by outcome: enabled, detached, "
+                             "resumed, taken-over, failed-not-found, failed, store-failed")
+                       .Register(r)) {
   // Pre-created so dashboards and alerts see zeros, not absent series.
   for (std::string_view c : {"not-authorized", "policy-violation"}) {
     streamErrors_.Add({{"condition", std::string(c)}, {"direction", "sent"}});
@@ -79,6 +84,14 @@ void OperatorEvents::stanzasDropped(const Peer& peer, std::string_view reason, s
                                        {"peer", std::string(peer.address)},
                                        {"reason", std::string(reason)},
                                        {"count", std::to_string(count)}});
+}
+
+void OperatorEvents::resumption(const Peer& peer, std::string_view outcome) {
+  resumptions_.Add({{"outcome", std::string(outcome)}}).Increment();  // the gateway's own set
+  if (outcome == "enabled") return;  // one per login: not worth a line
+  runtime::logInfo("stream management", {{"session", std::string(peer.sessionId)},
+                                         {"peer", std::string(peer.address)},
+                                         {"outcome", std::string(outcome)}});
 }
 
 }  // namespace xmpp::gateway

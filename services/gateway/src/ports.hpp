@@ -127,6 +127,12 @@ class SessionEvents {
   /// Stanzas given up on (e.g. "csi-held-presence": presence held for an inactive client
   /// when its stream ended; messages are handed back to the router instead).
   virtual void stanzasDropped(const Peer& peer, std::string_view reason, size_t count) = 0;
+  /// XEP-0198 resumption: "enabled", "detached", "resumed", "taken-over", "failed-not-found",
+  /// "failed", "store-failed".
+  virtual void resumption(const Peer& peer, std::string_view outcome) {
+    (void)peer;
+    (void)outcome;
+  }
 };
 
 /// XEP-0198: what a stream may hold unacknowledged, and when we ask for an ack.
@@ -135,6 +141,55 @@ struct StreamManagementLimits {
   size_t maxUnackedBytes = 1 << 20;
   /// <r/> goes out once this many stanzas were sent since the last one (one in flight).
   uint32_t ackEvery = 1;
+  /// How long a detached session can be resumed (<enabled max/>); 0: no resumption.
+  std::chrono::seconds resumeMax{300};
+};
+
+/// XEP-0198 resumable state where every gateway finds it (Redis: xmpp/storage_redis/
+/// resumable_sessions.hpp). Calls return at once; callbacks run later on the session's strand,
+/// in call order for one id. `sessionId` is the stream that holds the state: a call from a
+/// stream that no longer holds it (resumed elsewhere) answers kLost.
+class ResumeStore {
+ public:
+  enum class Outcome { kOk, kLost, kFailed };
+  using Done = std::function<void(Outcome)>;
+  struct Record {
+    std::string account;  // bare JID
+    std::string fullJid;
+    std::string sessionId;
+    std::string info;  // SessionInfo bytes (presence, priority, interest) for the resumer
+    std::chrono::seconds max{300};
+  };
+  struct Resumed {
+    enum class Result { kTaken, kNotFound, kBusy, kTooHigh, kFailed };
+    Result result = Result::kFailed;
+    std::string previousSessionId;
+    std::string fullJid;
+    std::string info;
+    uint32_t inbound = 0;              // our h
+    std::vector<std::string> unacked;  // v1::ResumableStanza bytes after the client's h
+  };
+  virtual ~ResumeStore() = default;
+  virtual void create(const std::string& id, Record record, Done done) = 0;
+  /// One more stanza sent (`entry`: v1::ResumableStanza bytes); `inbound`: our h now.
+  virtual void append(const std::string& id, const std::string& sessionId, std::string entry,
+                      uint32_t inbound, Done done) = 0;
+  /// The client acknowledged `count` more stanzas; its h is `h`.
+  virtual void ack(const std::string& id, const std::string& sessionId, uint32_t count, uint32_t h,
+                   uint32_t inbound, Done done) = 0;
+  virtual void update(const std::string& id, const std::string& sessionId, std::string info,
+                      uint32_t inbound, Done done) = 0;
+  /// The connection is gone: resumable until its max from now.
+  virtual void detach(const std::string& id, const std::string& sessionId, uint32_t inbound,
+                      Done done) = 0;
+  /// The stream ended normally: the state goes.
+  virtual void release(const std::string& id, const std::string& sessionId) = 0;
+  /// <resume previd h/> on stream `sessionId` by `account`.
+  virtual void takeover(const std::string& id, const std::string& account,
+                        const std::string& sessionId, uint32_t h,
+                        std::function<void(Resumed)> done) = 0;
+  /// The resume is bound: another resume of the id may take it from now on.
+  virtual void settle(const std::string& id, const std::string& sessionId) = 0;
 };
 
 /// Gateway-wide settings a session needs.

@@ -364,8 +364,12 @@ void RouterChannel::onBatch(const v1::RouterBatch& batch) {
           conn->deliverOffline(d);
         } else if (conn) {
           conn->deliver(d.stanza());
-        } else if (d.stanza().kind() == v1::STANZA_KIND_MESSAGE && d.offline_id() == 0) {
-          // The session went away meanwhile: the message takes the offline path.
+        } else if (d.offline_id() == 0 &&
+                   (d.stanza().kind() == v1::STANZA_KIND_MESSAGE ||
+                    (d.stanza().kind() == v1::STANZA_KIND_IQ &&
+                     (d.stanza().type() == "get" || d.stanza().type() == "set")))) {
+          // The session went away meanwhile (or is detached, XEP-0198): the message takes
+          // the offline path, a request is answered with an error by the router.
           v1::GatewayEvent ev;
           auto* u = ev.mutable_undeliverable();
           u->set_session_id(sid);
@@ -376,7 +380,7 @@ void RouterChannel::onBatch(const v1::RouterBatch& batch) {
       }
     } else if (cmd.has_close()) {
       if (auto conn = registry_.find(cmd.close().session_id())) {
-        conn->closeWithError(cmd.close().condition(), cmd.close().text());
+        conn->closeWithError(cmd.close().condition(), cmd.close().text(), cmd.close().resumed());
       }
     } else if (cmd.has_bind_result()) {
       const auto& r = cmd.bind_result();

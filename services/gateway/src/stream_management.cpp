@@ -45,4 +45,21 @@ std::vector<Outbound> StreamManagement::takeUnacked() {
   return out;
 }
 
+void StreamManagement::restore(StreamManagementLimits limits, uint32_t inbound, uint32_t clientH,
+                               std::vector<std::pair<Outbound, size_t>> unacked) {
+  enable(limits);
+  inbound_ = inbound;
+  ackedUpTo_ = clientH;
+  outbound_ = clientH + static_cast<uint32_t>(unacked.size());
+  queue_.clear();
+  queuedBytes_ = 0;
+  sinceRequest_ = 0;
+  requestInFlight_ = false;
+  for (auto& [what, bytes] : unacked) {
+    queue_.push_back({std::move(what), bytes});
+    queuedBytes_ += bytes;
+    ++sinceRequest_;
+  }
+}
+
 }  // namespace xmpp::gateway

@@ -45,6 +45,12 @@ class StreamManagement {
 
   /// Every stanza sent and not acknowledged, in order (moved out).
   std::vector<Outbound> takeUnacked();
+
+  /// A resumed session (XEP-0198 <resume/>): our h, the client's h, and what it has not
+  /// acknowledged (to be sent again), each with its size in bytes.
+  void restore(StreamManagementLimits limits, uint32_t inbound, uint32_t clientH,
+               std::vector<std::pair<Outbound, size_t>> unacked);
+  uint32_t clientHandled() const { return ackedUpTo_; }
   size_t unacked() const { return queue_.size(); }
   uint32_t sentCount() const { return outbound_; }
 

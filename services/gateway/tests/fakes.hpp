@@ -4,6 +4,7 @@
 #include <chrono>
 #include <deque>
 #include <functional>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -206,6 +207,127 @@ class FakeRouter : public RouterLink {
   std::vector<v1::Stanza> undeliverableStanzas;
   std::vector<std::pair<std::string, std::vector<int64_t>>> acks;
   std::vector<std::string> events;
+};
+
+/// XEP-0198 resumable state in memory, with Redis's rules (the holder checked on every call).
+/// Answers wait in `pending` until complete() (the session writes only what was stored).
+class FakeResumeStore : public ResumeStore {
+ public:
+  struct State {
+    Record record;
+    std::string holder;  // "" while detached
+    std::vector<std::string> unacked;
+    uint32_t inbound = 0;
+    uint32_t acked = 0;
+    bool detached = false;
+  };
+  void create(const std::string& id, Record r, Done done) override {
+    calls.push_back("create");
+    later([=, this] {
+      states[id] = State{r, r.sessionId, {}, 0, 0, false};
+      if (done) done(fail ? Outcome::kFailed : Outcome::kOk);
+    });
+  }
+  void append(const std::string& id, const std::string& sid, std::string entry, uint32_t in,
+              Done done) override {
+    calls.push_back("append");
+    later([=, this] {
+      if (fail) return done(Outcome::kFailed);
+      if (!holds(id, sid)) return done(Outcome::kLost);
+      states[id].unacked.push_back(entry);
+      states[id].inbound = in;
+      done(Outcome::kOk);
+    });
+  }
+  void ack(const std::string& id, const std::string& sid, uint32_t count, uint32_t h, uint32_t in,
+           Done done) override {
+    calls.push_back("ack");
+    later([=, this] {
+      if (!holds(id, sid)) return done(Outcome::kLost);
+      auto& u = states[id].unacked;
+      u.erase(u.begin(), u.begin() + std::min<size_t>(count, u.size()));
+      states[id].acked = h;
+      states[id].inbound = in;
+      done(Outcome::kOk);
+    });
+  }
+  void update(const std::string& id, const std::string& sid, std::string info, uint32_t,
+              Done done) override {
+    calls.push_back("update");
+    later([=, this] {
+      if (!holds(id, sid)) return done(Outcome::kLost);
+      states[id].record.info = info;
+      done(Outcome::kOk);
+    });
+  }
+  void detach(const std::string& id, const std::string& sid, uint32_t in, Done done) override {
+    calls.push_back("detach");
+    later([=, this] {
+      if (!holds(id, sid)) return done(Outcome::kLost);
+      states[id].holder.clear();
+      states[id].detached = true;
+      states[id].inbound = in;
+      done(Outcome::kOk);
+    });
+  }
+  void release(const std::string& id, const std::string& sid) override {
+    calls.push_back("release");
+    later([=, this] {
+      if (holds(id, sid)) states.erase(id);
+    });
+  }
+  void takeover(const std::string& id, const std::string& account, const std::string& sid,
+                uint32_t h, std::function<void(Resumed)> done) override {
+    calls.push_back("takeover");
+    later([=, this] {
+      Resumed r;
+      auto it = states.find(id);
+      if (it == states.end() || it->second.record.account != account) {
+        r.result = Resumed::Result::kNotFound;
+        return done(r);
+      }
+      State& st = it->second;
+      const uint32_t n = h - st.acked;
+      if (n > st.unacked.size()) {
+        r.result = Resumed::Result::kTooHigh;
+        return done(r);
+      }
+      st.unacked.erase(st.unacked.begin(), st.unacked.begin() + n);
+      st.acked = h;
+      r.result = Resumed::Result::kTaken;
+      r.previousSessionId = st.record.sessionId;
+      r.fullJid = st.record.fullJid;
+      r.info = st.record.info;
+      r.inbound = st.inbound;
+      r.unacked = st.unacked;
+      st.holder = sid;
+      st.record.sessionId = sid;
+      st.detached = false;
+      done(r);
+    });
+  }
+  void settle(const std::string&, const std::string&) override { calls.push_back("settle"); }
+
+  /// Runs the answers waiting, in order (and those they cause).
+  void complete() {
+    while (!pending.empty()) {
+      auto f = std::move(pending.front());
+      pending.pop_front();
+      f();
+    }
+  }
+
+  std::map<std::string, State> states;
+  std::deque<std::function<void()>> pending;
+  std::vector<std::string> calls;
+  bool fail = false;  // as Redis down
+
+ private:
+  bool holds(const std::string& id, const std::string& sid) const {
+    auto it = states.find(id);
+    return it != states.end() && it->second.holder == sid;
+  }
+  void later(std::function<void()> f) { pending.push_back(std::move(f)); }
 };
 
 }  // namespace xmpp::gateway::testing

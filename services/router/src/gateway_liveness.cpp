@@ -94,6 +94,7 @@ void GatewayLiveness::tick() {
   hub_.expireParked();
   metrics_.outboxBytes.Set(static_cast<double>(hub_.queuedBytes()));
   checkEpoch();
+  expireResumptions();
   // Ours first: a gateway connected here is alive, whatever the directory says.
   for (const auto& id : connected) (void)directory_.heartbeat(id, options_.ttl);
   for (const auto& id : closed) {
@@ -116,6 +117,28 @@ void GatewayLiveness::tick() {
   for (const auto& id : *dead) {
     if (inGrace && seenInGrace_.count(id) == 0) continue;
     if (!hub_.isConnected(id)) sweep(id);  // connected since: the next heartbeat revives it
+  }
+}
+
+// Whichever router takes a due session out of Redis ends it, on its bare JID's worker.
+void GatewayLiveness::expireResumptions() {
+  if (options_.resumable == nullptr) return;
+  constexpr size_t kPerTick = 200;
+  auto expired = options_.resumable->redis().expireDue(kPerTick);
+  if (!expired) return;
+  RouterCore& core = core_;
+  for (auto& e : *expired) {
+    auto info = std::make_shared<v1::SessionInfo>();
+    (void)info->ParseFromString(e.info);
+    auto unacked = std::make_shared<std::vector<v1::ResumableStanza>>();
+    for (const auto& bytes : e.unacked) {
+      if (!unacked->emplace_back().ParseFromString(bytes)) unacked->pop_back();
+    }
+    runtime::logInfo("resumption time ran out",
+                     {{"session", e.sessionId}, {"unacked", std::to_string(unacked->size())}});
+    workers_.post(e.account, [&core, sid = e.sessionId, jid = e.fullJid, info, unacked] {
+      core.onResumptionExpired(sid, jid, *info, *unacked);
+    });
   }
 }
 

@@ -25,6 +25,8 @@ class RedisSessionDirectory;
 class RouterCore;
 struct RouterMetrics;
 
+class RedisResumableSessions;
+
 struct LivenessOptions {
   std::chrono::seconds ttl{5};                   // heartbeat key lifetime
   std::chrono::milliseconds interval{1000};      // between ticks
@@ -32,6 +34,8 @@ struct LivenessOptions {
   /// The directory came back empty (e.g. drops the routing cache); called before gateways
   /// are asked to announce.
   std::function<void()> onDirectoryReset = [] {};
+  /// XEP-0198: detached sessions whose resumption time ran out are ended (null: none kept).
+  RedisResumableSessions* resumable = nullptr;
 };
 
 class GatewayLiveness {
@@ -50,6 +54,7 @@ class GatewayLiveness {
  private:
   void loop();
   void tick();
+  void expireResumptions();
   void checkEpoch();
   void sweep(const std::string& gatewayId);
   RedisSessionDirectory& directory_;

@@ -96,6 +96,8 @@ int main(int argc, char** argv) try {
     for (const auto& d : unserved) list += (list.empty() ? "" : ", ") + d;
     throw std::runtime_error("router.service_domains: no module serves " + list);
   }
+  router::RedisResumableSessions resumable(redis);
+  core.setResumableSessions(&resumable);
   router::RouterMetrics metrics(*registry);
   router::StatsReporter stats(core, *registry);
   router::KeyedWorkers workers(
@@ -109,7 +111,8 @@ int main(int argc, char** argv) try {
       {.ttl = std::chrono::seconds(cfg.getInt("router.gateway_ttl_s", 5)),
        .interval = std::chrono::milliseconds(cfg.getInt("router.sweep_interval_ms", 1000)),
        .sweepGrace = std::chrono::milliseconds(cfg.getInt("router.sweep_grace_ms", 10'000)),
-       .onDirectoryReset = [&] { cached.dropAll(); }});
+       .onDirectoryReset = [&] { cached.dropAll(); },
+       .resumable = &resumable});
   service.onGatewayHello([&] { liveness.wake(); });
   service.onGatewayStreamClosed([&](const std::string& id) { liveness.streamClosed(id); });
 

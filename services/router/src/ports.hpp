@@ -65,6 +65,16 @@ class SessionDirectory {
                                                               const v1::SessionInfo& read) = 0;
 };
 
+/// XEP-0198 resumable sessions (Redis, shared with the gateways, which write them).
+class ResumableSessionStore {
+ public:
+  virtual ~ResumableSessionStore() = default;
+  /// A dead gateway's session `sessionId`, resumable as `smId`: detached (resumable until its
+  /// max from now) if it still holds it; true when it is, or already was, detached by it.
+  virtual Expected<bool, storage::StoreError> detach(const std::string& smId,
+                                                     const std::string& sessionId) = 0;
+};
+
 /// The userdata service (blocking calls).
 class RosterClient {
  public:

@@ -15,6 +15,7 @@
 
 #include "ports.hpp"
 #include "xmpp/storage_redis/redis.hpp"
+#include "xmpp/storage_redis/resumable_sessions.hpp"
 
 namespace xmpp::router {
 
@@ -63,5 +64,19 @@ class RedisSessionDirectory final : public SessionDirectory {
 
 /// "user@domain/resource" -> {"user@domain", "resource"}.
 std::pair<std::string, std::string> splitFullJid(const std::string& fullJid);
+
+/// ResumableSessionStore on Redis.
+class RedisResumableSessions final : public ResumableSessionStore {
+ public:
+  explicit RedisResumableSessions(storage_redis::RedisPool& pool) : sessions_(pool) {}
+  Expected<bool, storage::StoreError> detach(const std::string& smId,
+                                             const std::string& sessionId) override {
+    return sessions_.detach(smId, sessionId);
+  }
+  storage_redis::ResumableSessions& redis() { return sessions_; }
+
+ private:
+  storage_redis::ResumableSessions sessions_;
+};
 
 }  // namespace xmpp::router

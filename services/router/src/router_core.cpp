@@ -59,6 +59,9 @@ RouterStats RouterCore::stats() const {
   s.backendErrors = backendErrors_.load(std::memory_order_relaxed);
   s.conflicts = conflicts_.load(std::memory_order_relaxed);
   s.restored = restored_.load(std::memory_order_relaxed);
+  s.resumed = resumed_.load(std::memory_order_relaxed);
+  s.detached = detached_.load(std::memory_order_relaxed);
+  s.resumptionsExpired = resumptionsExpired_.load(std::memory_order_relaxed);
   return s;
 }
 
@@ -92,7 +95,12 @@ void RouterCore::onStanza(const std::string& sessionId, v1::Stanza stanza) {
 void RouterCore::onUndeliverable(const v1::Undeliverable& undeliverable) {
   for (const auto& s : undeliverable.stanzas()) {
     guarded(backendErrors_, [&] {
-      // Only messages have an offline path.
+      // A request never read is answered (RFC 6120 §8.2.3: service-unavailable); only
+      // messages have an offline path.
+      if (s.kind() == v1::STANZA_KIND_IQ && (s.type() == "get" || s.type() == "set")) {
+        bounce(nullptr, s, errors::serviceUnavailable());
+        return;
+      }
       if (s.kind() != v1::STANZA_KIND_MESSAGE || s.type() == "error") {
         countDrop();
         return;

@@ -43,6 +43,9 @@ struct RouterStats {
   std::uint64_t backendErrors = 0;  // failed directory / roster / auth calls
   std::uint64_t conflicts = 0;      // older sessions closed by a resource conflict
   std::uint64_t restored = 0;       // announced sessions the directory had lost, registered again
+  std::uint64_t resumed = 0;        // XEP-0198 sessions bound again by a resume
+  std::uint64_t detached = 0;       // XEP-0198 sessions kept for a resume (connection gone)
+  std::uint64_t resumptionsExpired = 0;  // detached sessions whose resumption time ran out
 };
 
 class RouterCore final : private RouterServices {
@@ -76,6 +79,14 @@ class RouterCore final : private RouterServices {
   /// Sessions of a gateway this router knows locally (some may never have reached the
   /// directory): a sweep ends them too.
   std::vector<v1::SessionInfo> localSessionsOfGateway(const std::string& gatewayId) const;
+  /// XEP-0198: sessions a sweep finds resumable are detached, not ended (null: ended).
+  void setResumableSessions(ResumableSessionStore* store) { resumable_ = store; }
+  /// A detached session's resumption time ran out: what it had not acknowledged takes the
+  /// undeliverable path (messages to offline storage, requests answered with errors), then
+  /// it ends as any session (unavailable broadcast).
+  void onResumptionExpired(const std::string& sessionId, const std::string& fullJid,
+                           const v1::SessionInfo& info,
+                           const std::vector<v1::ResumableStanza>& unacked);
   /// A client stanza; `stanza.from` is the sender's full JID, stamped by the gateway.
   void onStanza(const std::string& sessionId, v1::Stanza stanza);
   /// Deliveries a gateway could not write: messages go to offline storage.
@@ -126,6 +137,10 @@ class RouterCore final : private RouterServices {
   // `asSwept`: the directory value a sweep read (removed only if unchanged).
   void endSession(const std::string& sessionId, const std::string& fullJid, bool wasAvailable,
                   const v1::SessionInfo* asSwept = nullptr);
+  // A resume took the session `previous` over (XEP-0198): the new session keeps its flags
+  // and presence without a broadcast, and gets what was stored while it was detached.
+  void resumedInPlaceOf(const v1::SessionInfo& session, const jid::Jid& full,
+                        const std::optional<v1::SessionInfo>& previous);
   static std::uint64_t nextGeneration();
 
   // ---- roster effects (router_effects.cpp) ----
@@ -198,6 +213,7 @@ class RouterCore final : private RouterServices {
 
   SessionTable sessions_;
   DirectedPresenceTable directed_;
+  ResumableSessionStore* resumable_ = nullptr;
 
   std::atomic<std::uint64_t> pushCounter_{0};
   std::atomic<std::uint64_t> deliveries_{0};
@@ -206,6 +222,9 @@ class RouterCore final : private RouterServices {
   std::atomic<std::uint64_t> backendErrors_{0};
   std::atomic<std::uint64_t> conflicts_{0};
   std::atomic<std::uint64_t> restored_{0};
+  std::atomic<std::uint64_t> resumed_{0};
+  std::atomic<std::uint64_t> detached_{0};
+  std::atomic<std::uint64_t> resumptionsExpired_{0};
 };
 
 }  // namespace xmpp::router

@@ -43,6 +43,10 @@ void RouterCore::onSessionBound(const v1::SessionInfo& session) {
       return;
     }
     answer({});
+    if (!session.resumes().empty()) {
+      resumedInPlaceOf(session, *full, *replaced);
+      return;
+    }
     if (!replaced->has_value() || (*replaced)->session_id() == session.session_id()) return;
 
     // RFC 6120 §7.7.2.2: the newer session wins; the older one gets <conflict/>.
@@ -90,8 +94,75 @@ void RouterCore::onSessionUpdated(const v1::SessionInfo& session) {
 }
 
 void RouterCore::onSessionEnded(const v1::SessionEnded& ended) {
+  if (ended.detached()) {
+    // XEP-0198: the connection went, the session waits for a resume (its state in Redis,
+    // expired by onResumptionExpired): it stays in the directory, nobody is told anything,
+    // and what reaches it meanwhile is handed back by its gateway (offline storage).
+    detached_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
   guarded(backendErrors_,
           [&] { endSession(ended.session_id(), ended.full_jid(), ended.was_available()); });
+}
+
+void RouterCore::resumedInPlaceOf(const v1::SessionInfo& session, const jid::Jid& full,
+                                  const std::optional<v1::SessionInfo>& previous) {
+  resumed_.fetch_add(1, std::memory_order_relaxed);
+  const Sender sender{session.session_id(), full, full.bareStr()};
+  if (previous && previous->session_id() == session.resumes()) {
+    // In its place: the old stream, if its gateway still holds it, closes without handing
+    // anything back; flags, directed presence and presence carry over without a broadcast.
+    v1::CloseSession close;
+    close.set_session_id(previous->session_id());
+    close.set_condition("conflict");
+    close.set_text("Resumed on another connection");
+    close.set_resumed(true);
+    gateways_.close(previous->gateway_id(), std::move(close));
+    sessions_.erase(previous->session_id());
+    for (const auto& target : directed_.take(previous->session_id())) {
+      directed_.add(session.session_id(), target);
+    }
+    if (previous->flags_size() > 0) {
+      v1::SessionInfo merged = session;
+      *merged.mutable_flags() = previous->flags();
+      if (!directory_.update(full.bareStr(), full.resource(), merged)) countBackendError();
+    }
+    if (session.available()) {
+      sessions_.startPresence(session.session_id(), full.str());
+      // What was stored while it was detached follows what it had not acknowledged.
+      registry_.runAvailablePresence(sender, session.priority());
+    }
+    return;
+  }
+  if (previous && previous->session_id() != session.session_id()) {
+    // Another session took the resource meanwhile: the newer one (this) wins.
+    v1::CloseSession close;
+    close.set_session_id(previous->session_id());
+    close.set_condition("conflict");
+    close.set_text("Replaced by a new connection");
+    gateways_.close(previous->gateway_id(), std::move(close));
+    sessions_.erase(previous->session_id());
+  }
+  // The directory had lost it (swept, ended): its contacts hear its presence again.
+  if (session.available()) {
+    broadcastAvailable(sender, session.has_presence()
+                                   ? session.presence()
+                                   : makeStanza(v1::STANZA_KIND_PRESENCE, full.str(), {}, {}));
+  }
+}
+
+void RouterCore::onResumptionExpired(const std::string& sessionId, const std::string& fullJid,
+                                     const v1::SessionInfo& info,
+                                     const std::vector<v1::ResumableStanza>& unacked) {
+  resumptionsExpired_.fetch_add(1, std::memory_order_relaxed);
+  v1::Undeliverable back;
+  back.set_session_id(sessionId);
+  for (const auto& e : unacked) {
+    if (e.kind() == v1::ResumableStanza::KIND_ROUTED) *back.add_stanzas() = e.stanza();
+    // Stored offline messages stay stored; our own answers and pings need nothing.
+  }
+  if (back.stanzas_size() > 0) onUndeliverable(back);
+  guarded(backendErrors_, [&] { endSession(sessionId, fullJid, info.available()); });
 }
 
 void RouterCore::onSessionAnnounced(const v1::SessionInfo& session) {
@@ -158,6 +229,15 @@ void RouterCore::onSessionAnnounced(const v1::SessionInfo& session) {
 
 void RouterCore::onSessionSwept(const v1::SessionInfo& session) {
   guarded(backendErrors_, [&] {
+    if (!session.sm_id().empty() && resumable_ != nullptr) {
+      // XEP-0198: its client may resume it on another gateway; it ends when that time is up.
+      auto detached = resumable_->detach(session.sm_id(), session.session_id());
+      if (detached && *detached) {
+        detached_.fetch_add(1, std::memory_order_relaxed);
+        return;
+      }
+      if (!detached) countBackendError();
+    }
     endSession(session.session_id(), session.full_jid(), session.available(), &session);
   });
 }

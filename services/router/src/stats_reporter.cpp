@@ -33,6 +33,11 @@ StatsReporter::StatsReporter(const RouterCore& core, prometheus::Registry& regis
       restored_(counter(registry, "xmpp_router_sessions_restored_total",
                         "Sessions a gateway announced that the directory had lost (swept "
                         "during a break, Redis emptied), registered again")),
+      resumption_(prometheus::BuildCounter()
+                      .Name("xmpp_router_sm_sessions_total")
+                      .Help("XEP-0198 sessions: detached (kept for a resume), resumed (bound "
+                            "again by a resume), expired (resumption time ran out)")
+                      .Register(registry)),
       every_(every),
       logEvery_(logEvery),
       loggedAt_(std::chrono::steady_clock::now()),
@@ -55,6 +60,10 @@ void StatsReporter::update() {
   advance(backendErrors_, now.backendErrors, last_.backendErrors);
   advance(conflicts_, now.conflicts, last_.conflicts);
   advance(restored_, now.restored, last_.restored);
+  advance(resumption_.Add({{"outcome", "detached"}}), now.detached, last_.detached);
+  advance(resumption_.Add({{"outcome", "resumed"}}), now.resumed, last_.resumed);
+  advance(resumption_.Add({{"outcome", "expired"}}), now.resumptionsExpired,
+          last_.resumptionsExpired);
   last_ = now;
   const auto t = std::chrono::steady_clock::now();
   const bool news =

@@ -37,6 +37,7 @@ class StatsReporter {
   prometheus::Counter& backendErrors_;
   prometheus::Counter& conflicts_;
   prometheus::Counter& restored_;
+  prometheus::Family<prometheus::Counter>& resumption_;  // XEP-0198, by outcome
   const std::chrono::milliseconds every_;
   const std::chrono::seconds logEvery_;
   std::mutex mu_;

@@ -351,7 +351,7 @@ v1::Undeliverable handedBack(const Client& session, const Client& from,
   return u;
 }
 
-TEST_F(MessageRoutingTest, UndeliverableMessagesAreStoredOfflineOthersDropped) {
+TEST_F(MessageRoutingTest, UndeliverableMessagesAreStoredOfflineRequestsAnsweredOthersDropped) {
   Client alice = bind("alice", "phone");
   Client bob = bind("bob", "pc");
   available(alice);
@@ -368,7 +368,12 @@ TEST_F(MessageRoutingTest, UndeliverableMessagesAreStoredOfflineOthersDropped) {
   core_.onUndeliverable(u);
 
   EXPECT_EQ(roster_.offlineCount("bob@example.com"), 1u);
-  EXPECT_THAT(sink_.deliveries(), IsEmpty());
+  // The request never read is answered (issue 10): service-unavailable, to its sender.
+  ASSERT_EQ(sink_.deliveries().size(), 1u);
+  const v1::Delivery d = sink_.deliveries()[0];
+  EXPECT_THAT(d.session_ids(), ElementsAre(alice.sessionId));
+  EXPECT_EQ(d.stanza().type(), "error");
+  EXPECT_EQ(d.stanza().id(), "q");
 }
 
 // Issue 9 (fault suite): a message handed back from a session that went, while its user is

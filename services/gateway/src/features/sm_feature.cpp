@@ -1,9 +1,9 @@
 // XEP-0198 stream management (urn:xmpp:sm:3), the wire side: <sm/> offered once
-// authenticated; <enable/> after binding; <r/> answered with what we handled; <a h/> from the
-// client acknowledges what we sent (stream_management.hpp counts). An acknowledged offline
-// message is deleted from storage; at the end of the stream, unacknowledged messages take the
-// offline path (c2s_session.cpp, endSession). Resumption is not offered yet: <enabled/>
-// carries no id, <resume/> is item-not-found and the client binds anew.
+// authenticated; <enable/> after binding (with resume: c2s_resumption.cpp); <resume/> instead
+// of binding; <r/> answered with what we handled; <a h/> from the client acknowledges what we
+// sent (stream_management.hpp counts). An acknowledged offline message is deleted from
+// storage; at the end of a stream that cannot be resumed, unacknowledged messages take the
+// offline path (c2s_session.cpp, endSession).
 
 #include <charconv>
 
@@ -25,30 +25,46 @@ void failed(C2sSession& s, std::string_view condition) {
   s.send(std::move(out));
 }
 
-void enable(C2sSession& s, xml::Element) {
+bool parseCount(std::string_view text, uint32_t& out) {
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && end == text.data() + text.size() && !text.empty();
+}
+
+void enable(C2sSession& s, xml::Element element) {
   if (!s.bound() || s.sm().enabled()) {
     failed(s, "unexpected-request");
     return;
   }
-  s.sm().enable(s.config().sm);
-  s.send("<enabled xmlns=\"urn:xmpp:sm:3\"/>");
+  const std::string_view resume = element.attribute("resume").value();
+  uint32_t max = 0;
+  if (!parseCount(element.attribute("max").value(), max)) max = 0;
+  s.enableStreamManagement(resume == "true" || resume == "1", max);
 }
 
-void resume(C2sSession& s, xml::Element) {
-  failed(s, s.authenticated() && !s.bound() ? "item-not-found" : "unexpected-request");
+void resume(C2sSession& s, xml::Element element) {
+  if (!s.authenticated() || s.bound() || s.state() != C2sSession::State::kAuthenticated) {
+    failed(s, "unexpected-request");
+    return;
+  }
+  const std::string_view previd = element.attribute("previd").value();
+  uint32_t h = 0;
+  if (previd.empty() || !parseCount(element.attribute("h").value(), h)) {
+    failed(s, "bad-request");
+    return;
+  }
+  s.resumeStream(std::string(previd), h);
 }
 
 void request(C2sSession& s, xml::Element) {
   if (!s.sm().enabled()) return;  // nothing counted: ignored
+  s.persistHandled();
   s.send("<a xmlns=\"urn:xmpp:sm:3\" h=\"" + std::to_string(s.sm().handled()) + "\"/>");
 }
 
 void answer(C2sSession& s, xml::Element element) {
   if (!s.sm().enabled()) return;
-  const std::string_view text = element.attribute("h").value();
   uint32_t h = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), h);
-  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) {
+  if (!parseCount(element.attribute("h").value(), h)) {
     s.streamError({stream::StreamErrorCondition::kInvalidXml, "<a/> without a valid h"});
     return;
   }

@@ -29,9 +29,10 @@ class RedisConnection {
   explicit RedisConnection(redisContext* c) : c_(c) {}
   /// One command, binary-safe arguments. A Redis error reply maps to kInternal.
   Expected<Reply, storage::StoreError> command(const std::vector<std::string_view>& args);
-  /// Several commands in one round trip; replies in order.
+  /// Several commands in one round trip; replies in order. An error reply fails the whole
+  /// call (kInternal) unless `errorsAsReplies`, which leaves them to the caller.
   Expected<std::vector<Reply>, storage::StoreError> pipeline(
-      const std::vector<std::vector<std::string_view>>& commands);
+      const std::vector<std::vector<std::string_view>>& commands, bool errorsAsReplies = false);
   bool broken() const { return broken_; }
 
  private:

@@ -1,0 +1,187 @@
+"""End to end: XEP-0198 resumption on any gateway (issue 10). A client that enabled resumable
+stream management, received 50 messages and acknowledged 20, loses its connection (the TCP
+connection cut, or its gateway killed with -9) and resumes on the other gateway: it gets
+exactly the 30 it had not acknowledged, in order, then what was sent to it while it was
+detached, and the server's h names what it had sent. When the resumption time runs out
+instead, what was unacknowledged is in offline storage and arrives, stamped, at the next
+login. Of two resumes of one id at once, exactly one wins. (Before: <enabled/> carried no
+id and <resume/> was item-not-found.)"""
+
+import os
+import re
+import sys
+import threading
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Cluster, RawClient, login, logout, run, until, wait_until  # noqa: E402
+
+STANZA = re.compile(r"<(message|presence|iq)[\s>/]")
+BODY = re.compile(r"<body>([^<]*)</body>")
+
+
+def enable_resumable(client, max_s=None):
+    """<enable resume/>; returns (id, max) from <enabled/>."""
+    extra = f" max='{max_s}'" if max_s else ""
+    client.send(f"<enable xmlns='urn:xmpp:sm:3' resume='true'{extra}/>")
+    text = client.read_until(r"<enabled [^>]*/>")
+    enabled = re.search(r"<enabled [^>]*/>", text).group(0)
+    assert 'resume="true"' in enabled, enabled
+    sm_id = re.search(r'id="([^"]+)"', enabled).group(1)
+    max_attr = int(re.search(r'max="(\d+)"', enabled).group(1))
+    client.clear()
+    return sm_id, max_attr
+
+
+def handled_through(text, body):
+    """XEP-0198 h after the message whose body is `body`: the stanzas the server sent since
+    <enabled/> up to it."""
+    return len(STANZA.findall(text[:text.index(f"{body}</body>")]))
+
+
+class ResumptionTest(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.cluster = Cluster(gateways=2)
+        for user in ("alice", "bob", "carol", "dave", "erin"):
+            cls.cluster.adduser(user, user + "-pw")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.cluster.stop()
+
+    def send_from_bob(self, to, bodies, resource):
+        async def go():
+            bob = await login(self.cluster, f"bob@localhost/{resource}", "bob-pw", gateway=1)
+            for b in bodies:
+                bob.send_message(mto=to, mbody=b, mtype="chat")
+            # A round trip after them: the router has routed them all.
+            await bob.plugin["xep_0199"].ping(jid="localhost", timeout=20)
+            await logout(bob)
+        run(go())
+
+    def receive_50_ack_20(self, user, resource):
+        c = RawClient(self.cluster, gateway=0)
+        c.login(user, user + "-pw", resource)
+        sm_id, max_s = enable_resumable(c)
+        self.assertEqual(max_s, 300)  # the configured default
+        c.send("<presence/><iq type='get' id='s1'><ping xmlns='urn:xmpp:ping'/></iq>")
+        c.read_until(r"id=\"s1\"")
+        self.send_from_bob(f"{user}@localhost/{resource}", [f"m{i}" for i in range(1, 51)],
+                           "b-" + user)
+        text = c.read_until(r"m50</body>.*?</message>")
+        h = handled_through(text, "m20")
+        c.send(f"<a xmlns='urn:xmpp:sm:3' h='{h}'/>")
+        c.sync()  # the ack was read (a sync's answer is a stanza too: resent if unacked)
+        return c, sm_id, h
+
+    def resume_on_gateway_1(self, user, sm_id, h):
+        c = RawClient(self.cluster, gateway=1)
+        features = c.authenticate(user, user + "-pw")
+        self.assertIn("urn:xmpp:sm:3", features)
+        c.send(f"<resume xmlns='urn:xmpp:sm:3' previd='{sm_id}' h='{h}'/>")
+        text = c.read_until(r"<resumed [^>]*/>")
+        resumed = re.search(r"<resumed [^>]*/>", text).group(0)
+        self.assertIn(f'previd="{sm_id}"', resumed)
+        return c, int(re.search(r'h="(\d+)"', resumed).group(1))
+
+    def check_resumed(self, user, c, server_h, detached_bodies):
+        # Our h: carol's presence, her two pings (s1, the sync) and nothing else.
+        self.assertEqual(server_h, 3)
+        last = detached_bodies[-1]
+        text = c.read_until(rf"{last}</body>.*?</message>", timeout=30)
+        bodies = BODY.findall(text)
+        expected = [f"m{i}" for i in range(21, 51)] + detached_bodies
+        self.assertEqual(bodies, expected)
+        # Live again: a new message arrives on the resumed stream.
+        self.send_from_bob(f"{user}@localhost/r", ["after"], "b2-" + user)
+        self.assertIn("after", BODY.findall(c.read_until(r"after</body>")))
+        c.send("</stream:stream>")
+        c.read_to_close()
+
+    def test_resume_on_the_other_gateway_after_the_connection_is_cut(self):
+        carol, sm_id, acked = self.receive_50_ack_20("carol", "r")
+        carol.close()  # no </stream:stream>: the connection just drops
+        wait_until(lambda: self.cluster.redis("HGET", f"xmpp:sm:{sm_id}", "sid") == "", 20,
+                   "the session detached")
+        self.send_from_bob("carol@localhost/r", ["d1", "d2", "d3"], "bd")
+        c, h = self.resume_on_gateway_1("carol", sm_id, acked)
+        self.check_resumed("carol", c, h, ["d1", "d2", "d3"])
+
+    def test_resume_on_the_other_gateway_after_its_gateway_is_killed(self):
+        dave, sm_id, acked = self.receive_50_ack_20("dave", "r")
+        self.cluster.kill("gateway-0")
+        dave.close()
+        try:
+            self.send_from_bob("dave@localhost/r", ["k1", "k2"], "bk")
+            c, h = self.resume_on_gateway_1("dave", sm_id, acked)
+            self.check_resumed("dave", c, h, ["k1", "k2"])
+        finally:
+            self.cluster.restart("gateway-0")
+
+    def test_the_resumption_time_running_out_stores_what_was_unacknowledged(self):
+        erin = RawClient(self.cluster, gateway=0)
+        erin.login("erin", "erin-pw", "r")
+        sm_id, max_s = enable_resumable(erin, max_s=2)
+        self.assertEqual(max_s, 2)  # a shorter max asked for is granted
+        erin.send("<presence/>")
+        self.send_from_bob("erin@localhost/r", ["e1", "e2", "e3"], "be")
+        text = erin.read_until(r"e3</body>.*?</message>")
+        erin.send(f"<a xmlns='urn:xmpp:sm:3' h='{handled_through(text, 'e1')}'/>")
+        erin.sync()
+        erin.close()
+        wait_until(lambda: self.cluster.stored_offline("erin") == 2, 30,
+                   "the two unacknowledged stored when the resumption time ran out")
+        self.assertEqual(self.cluster.redis("EXISTS", f"xmpp:sm:{sm_id}"), "0")
+        # Too late to resume.
+        late = RawClient(self.cluster, gateway=1)
+        late.authenticate("erin", "erin-pw")
+        late.send(f"<resume xmlns='urn:xmpp:sm:3' previd='{sm_id}' h='1'/>")
+        late.read_until(r"<failed xmlns=\"urn:xmpp:sm:3\"><item-not-found")
+        late.close()
+
+        async def again():
+            c = await login(self.cluster, "erin@localhost/c", "erin-pw")
+            await until(lambda: len(c.messages) >= 2, 20, "stored messages at the next login")
+            self.assertEqual([m["body"] for m in c.messages], ["e2", "e3"])
+            self.assertTrue(all(m["delay"]["stamp"] is not None for m in c.messages))
+            await logout(c)
+        run(again())
+
+    def test_of_two_resumes_at_once_exactly_one_wins_and_another_account_gets_nothing(self):
+        alice = RawClient(self.cluster, gateway=0)
+        alice.login("alice", "alice-pw", "r")
+        sm_id, _ = enable_resumable(alice)
+        alice.send("<presence/>")
+        alice.sync()
+        alice.close()
+        wait_until(lambda: self.cluster.redis("HGET", f"xmpp:sm:{sm_id}", "sid") == "", 20,
+                   "the session detached")
+        # The id alone is not enough: it is bound to the account.
+        thief = RawClient(self.cluster, gateway=1)
+        thief.authenticate("bob", "bob-pw")
+        thief.send(f"<resume xmlns='urn:xmpp:sm:3' previd='{sm_id}' h='0'/>")
+        thief.read_until(r"<failed xmlns=\"urn:xmpp:sm:3\"><item-not-found")
+        thief.close()
+        clients = [RawClient(self.cluster, gateway=g) for g in (0, 1)]
+        for c in clients:
+            c.authenticate("alice", "alice-pw")
+        outcomes = [None, None]
+
+        def attempt(i):
+            clients[i].send(f"<resume xmlns='urn:xmpp:sm:3' previd='{sm_id}' h='0'/>")
+            text = clients[i].read_until(r"<resumed |<failed ")
+            outcomes[i] = "resumed" if "<resumed " in text else "failed"
+        threads = [threading.Thread(target=attempt, args=(i,)) for i in (0, 1)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        self.assertEqual(sorted(outcomes), ["failed", "resumed"])
+        for c in clients:
+            c.close()
+
+
+if __name__ == "__main__":
+    unittest.main()
