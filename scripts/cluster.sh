@@ -6,6 +6,8 @@
 #   scripts/cluster.sh start   [options]   the same, detached: returns once everything is ready
 #   scripts/cluster.sh stop    [options]   stop a detached cluster
 #   scripts/cluster.sh status  [options]
+#   scripts/cluster.sh rolling-restart [options]   restart every gateway of a running cluster,
+#                                        one after the other (docs/deployment.md)
 #
 # Options (or environment variables):
 #   --data-dir DIR     XMPP_DATA_DIR     default ./var/cluster
@@ -87,6 +89,56 @@ spawn() {  # name binary args...
   echo $! >"$DATA/$name.pid"
 }
 
+start_gateway() {  # index ">" (a new log) or ">>" (appended: a restart)
+  local i=$1 log="$DATA/gateway-$1.log"
+  [ "$2" = ">" ] && : >"$log"
+  # glibc's per-thread caches of freed blocks pin pages after sessions end (issue 9,
+  # case 12; docs/deployment.md): the gateway runs without them unless told otherwise.
+  # shellcheck disable=SC2086
+  env GLIBC_TUNABLES="${XMPP_GATEWAY_GLIBC_TUNABLES-glibc.malloc.tcache_count=0}" \
+    "$BUILD/services/gateway/xmpp-gateway" --xmpp.domain="$DOMAIN" \
+    --gateway.id="gw$i" --c2s.listen="127.0.0.1:$((C2S_PORT + 10 * i))" \
+    --c2s.tls_listen="127.0.0.1:$((C2S_PORT + 10 * i + 1))" \
+    --tls.certificate="$DATA/tls/cert.pem" --tls.key_file="$DATA/tls/key.pem" \
+    --router.addresses="$ROUTER_ADDRESSES" --auth.address="127.0.0.1:$AUTH_PORT" \
+    --redis.address="127.0.0.1:$REDIS_PORT" \
+    --ops.port=$((OPS + 3 + i)) ${XMPP_GATEWAY_ARGS:-} >>"$log" 2>&1 &
+  echo $! >"$DATA/gateway-$i.pid"
+}
+
+gateway_ready() {  # index: connected to a router (its /readyz), within 20 s
+  for _ in $(seq 1 200); do
+    if [ "$(curl -s -o /dev/null -w '%{http_code}' "127.0.0.1:$((OPS + 3 + $1))/readyz")" = 200 ]; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "cluster: gateway-$1 not ready" >&2
+  return 1
+}
+
+# Every gateway in turn: SIGTERM (it stops accepting; XEP-0198 clients' sessions detach, their
+# state stored, for them to resume on another gateway; the others get <system-shutdown/>),
+# wait for it to exit, start it again, wait until it is ready, then the next one.
+rolling_restart() {
+  for f in "$DATA"/gateway-*.pid; do
+    [ -f "$f" ] || continue
+    local i pid
+    i=$(basename "$f" .pid); i=${i#gateway-}
+    pid=$(cat "$f")
+    log "restarting gateway-$i (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null; then
+      echo "cluster: gateway-$i did not stop within 30 s" >&2
+      return 1
+    fi
+    start_gateway "$i" ">>"
+    gateway_ready "$i"
+  done
+  log "every gateway restarted"
+}
+
 stop_all() {
   for f in "$DATA"/gateway-*.pid "$DATA"/router*.pid "$DATA/userdata.pid" "$DATA/auth.pid"; do
     [ -f "$f" ] || continue
@@ -157,30 +209,10 @@ start_all() {
   for r in $(seq 0 $((ROUTERS - 1))); do
     wait_for_line "$DATA/$(router_name "$r").log" "listening" 60 "$DATA/$(router_name "$r").pid"
   done
-  for i in $(seq 0 $((GATEWAYS - 1))); do
-    # shellcheck disable=SC2086
-    # glibc's per-thread caches of freed blocks pin pages after sessions end (issue 9,
-    # case 12; docs/deployment.md): the gateway runs without them unless told otherwise.
-    spawn "gateway-$i" env GLIBC_TUNABLES="${XMPP_GATEWAY_GLIBC_TUNABLES-glibc.malloc.tcache_count=0}" \
-      "$BUILD/services/gateway/xmpp-gateway" "${common[@]}" \
-      --gateway.id="gw$i" --c2s.listen="127.0.0.1:$((C2S_PORT + 10 * i))" \
-      --c2s.tls_listen="127.0.0.1:$((C2S_PORT + 10 * i + 1))" \
-      --tls.certificate="$DATA/tls/cert.pem" --tls.key_file="$DATA/tls/key.pem" \
-      --router.addresses="$ROUTER_ADDRESSES" --auth.address="127.0.0.1:$AUTH_PORT" \
-      --redis.address="127.0.0.1:$REDIS_PORT" \
-      --ops.port=$((OPS + 3 + i)) ${XMPP_GATEWAY_ARGS:-}
-  done
+  for i in $(seq 0 $((GATEWAYS - 1))); do start_gateway "$i" ">"; done
   for i in $(seq 0 $((GATEWAYS - 1))); do
     wait_for_line "$DATA/gateway-$i.log" "listening" 60 "$DATA/gateway-$i.pid"
-    ready=0
-    for _ in $(seq 1 200); do  # ready: connected to the router
-      if [ "$(curl -s -o /dev/null -w '%{http_code}' "127.0.0.1:$((OPS + 3 + i))/readyz")" = 200 ]; then
-        ready=1
-        break
-      fi
-      sleep 0.1
-    done
-    [ $ready = 1 ] || { echo "cluster: gateway-$i not ready" >&2; return 1; }
+    gateway_ready "$i"
   done
 
   if "$BUILD/services/auth/xmppctl" --auth "127.0.0.1:$AUTH_PORT" adduser demo "$DEMO_PASSWORD" \
@@ -220,6 +252,7 @@ case $cmd in
     ;;
   start) start_or_clean_up ;;
   stop) stop_all ;;
+  rolling-restart) rolling_restart ;;
   status)
     for f in "$DATA"/*.pid; do
       [ -f "$f" ] || continue
@@ -227,5 +260,5 @@ case $cmd in
       echo "$(basename "$f" .pid): $s"
     done
     ;;
-  *) echo "usage: cluster.sh run|start|stop|status [options]" >&2; exit 2 ;;
+  *) echo "usage: cluster.sh run|start|stop|status|rolling-restart [options]" >&2; exit 2 ;;
 esac

@@ -225,6 +225,15 @@ class Cluster:
                              timeout=30)
         return int(out.stdout.strip() or "-1")
 
+    def rolling_restart(self):
+        """scripts/cluster.sh rolling-restart: every gateway in turn stopped (SIGTERM) and
+        started again; returns its output."""
+        r = subprocess.run([os.path.join(ROOT, "scripts", "cluster.sh"), "rolling-restart"],
+                           env=self.env, capture_output=True, text=True, timeout=300)
+        if r.returncode != 0:
+            raise AssertionError("rolling restart failed:\n" + r.stdout + r.stderr)
+        return r.stdout
+
     def pid(self, name):
         with open(os.path.join(self.dir, name + ".pid")) as f:
             return int(f.read().strip())
