@@ -7,6 +7,10 @@ The Python clients share the 2 cores with the cluster, so this is a lower bound,
 comparison with ejabberd's C load driver. Not a test: figures go to docs/performance.md.
 
   /usr/bin/python3 tests/load/chat_throughput.py [PAIRS] [MESSAGES_PER_PAIR]
+
+LOAD_SM=ack|resume: the receivers enable XEP-0198 stream management (resume: resumable, so
+every stanza to them is stored in Redis before it is written) and answer the server's ack
+requests with what they read; the cost of stream management per message is the ratio.
 """
 
 import multiprocessing
@@ -44,6 +48,13 @@ def pair(args):
 
     ctx = ssl.create_default_context(cafile=cert)
     rx = login(C(tls1), ctx, f"rx{index}", "pw", "r")
+    sm = os.environ.get("LOAD_SM", "")
+    if sm:
+        resume = " resume='true'" if sm == "resume" else ""
+        rx.sendall(f"<enable xmlns='urn:xmpp:sm:3'{resume}/>".encode())
+        got = b""
+        while b"<enabled" not in got:
+            got += rx.recv(65536)
     tx = login(C(tls0), ctx, f"tx{index}", "pw", "t")
     body = "x" * 120
     msg = (f"<message to='rx{index}@localhost/r' type='chat'><body>{body}</body></message>")
@@ -53,23 +64,36 @@ def pair(args):
     sent = 0
     received = 0
     rx.setblocking(False)
+    closed = False
+    acked = 0
     window = 2000  # at most this many messages in flight: the receiver must keep up, or the
     # server rightly closes it as a slow reader (bounded send queue)
     while received < count:
         if sent < count and sent - received < window:
             tx.sendall(batch)
             sent += 100
+        asked = False
         try:
             while True:
                 data = rx.recv(262144)
                 if not data:
+                    closed = True  # the server ended the stream: report what arrived
                     break
                 received += data.count(b"</message>")
+                asked = asked or b"<r xmlns" in data
         except (ssl.SSLWantReadError, BlockingIOError):
             pass
+        if sm and (asked or received - acked >= 500):
+            # h: the messages read (a presence echo uncounted: h may lag by one, never lead);
+            # when asked, and unasked every 500 (XEP-0198 allows it) to keep the server's
+            # unacknowledged count under its bound with this many in flight.
+            rx.setblocking(True)
+            rx.sendall(f"<a xmlns='urn:xmpp:sm:3' h='{received}'/>".encode())
+            rx.setblocking(False)
+            acked = received
         if sent >= count or sent - received >= window:
             time.sleep(0.0002)
-        if time.monotonic() - t0 > 120:
+        if closed or time.monotonic() - t0 > 120:
             break
     results.put((received, time.monotonic() - t0))
 
@@ -77,9 +101,14 @@ def pair(args):
 def main():
     pairs = int(sys.argv[1]) if len(sys.argv) > 1 else 2
     per = int(sys.argv[2]) if len(sys.argv) > 2 else 20000
+    # With stream management up to the window (2,000) may be unacknowledged: above the
+    # default bound (500), which would end the stream.
+    sm_args = (" --c2s.sm_max_unacked_stanzas=4000 --c2s.sm_max_unacked_bytes=4194304"
+               if os.environ.get("LOAD_SM") else "")
     cluster = Cluster(gateways=2, gateway_args="--gateway.threads=1 "
                       "--c2s.max_connections_per_address=0 "
-                      "--c2s.max_accepts_per_second_per_address=0 --c2s.max_bytes_per_second=0",
+                      "--c2s.max_accepts_per_second_per_address=0 --c2s.max_bytes_per_second=0"
+                      + sm_args,
                       router_args="--router.workers=2 " + os.environ.get("LOAD_ROUTER_ARGS", ""))
     try:
         for i in range(pairs):
@@ -105,7 +134,8 @@ def main():
         for p in procs:
             p.join()
         print(f"pairs {pairs}, messages delivered {total} of {pairs * per}, "
-              f"{total / slowest:.0f} msgs/s end to end over TLS across two gateways")
+              f"{total / slowest:.0f} msgs/s end to end over TLS across two gateways"
+              f"{', stream management: ' + os.environ['LOAD_SM'] if os.environ.get('LOAD_SM') else ''}")
     finally:
         cluster.stop()
 

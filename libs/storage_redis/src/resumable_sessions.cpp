@@ -28,14 +28,21 @@ return 1
 )lua";
 
 const char* kAppend = R"lua(
-if redis.call('HGET', KEYS[1], 'sid') ~= ARGV[1] then return 0 end
-if redis.call('RPUSH', KEYS[2], ARGV[2]) == 1 then redis.call('EXPIRE', KEYS[2], ARGV[4]) end
-redis.call('HSET', KEYS[1], 'in', ARGV[3])
+local holder = redis.call('HGET', KEYS[1], 'sid')
+if not holder then return 2 end
+if holder ~= ARGV[1] then return 0 end
+local n = #ARGV - 3
+if redis.call('RPUSH', KEYS[2], unpack(ARGV, 4)) == n then
+  redis.call('EXPIRE', KEYS[2], ARGV[3])
+end
+redis.call('HSET', KEYS[1], 'in', ARGV[2])
 return 1
 )lua";
 
 const char* kAck = R"lua(
-if redis.call('HGET', KEYS[1], 'sid') ~= ARGV[1] then return 0 end
+local holder = redis.call('HGET', KEYS[1], 'sid')
+if not holder then return 2 end
+if holder ~= ARGV[1] then return 0 end
 local n = tonumber(ARGV[2])
 if n > 0 then redis.call('LTRIM', KEYS[2], n, -1) end
 redis.call('HSET', KEYS[1], 'acked', ARGV[3], 'in', ARGV[4])
@@ -45,14 +52,16 @@ return 1
 )lua";
 
 const char* kUpdate = R"lua(
-if redis.call('HGET', KEYS[1], 'sid') ~= ARGV[1] then return 0 end
+local holder = redis.call('HGET', KEYS[1], 'sid')
+if not holder then return 2 end
+if holder ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'info', ARGV[2], 'in', ARGV[3])
 return 1
 )lua";
 
 const char* kDetach = R"lua(
 local v = redis.call('HMGET', KEYS[1], 'sid', 'last', 'max')
-if not v[1] then return 0 end
+if not v[1] then return 3 end
 if v[1] == '' then
   if v[2] == ARGV[1] then return 2 end
   return 0
@@ -141,10 +150,12 @@ RedisCommand create(const std::string& id, const ResumableRecord& r) {
                  std::to_string(kHeldTtlSeconds), id});
 }
 
-RedisCommand append(const std::string& id, const std::string& sessionId, const std::string& entry,
-                    uint32_t inbound) {
-  return script(kAppend, id,
-                {sessionId, entry, std::to_string(inbound), std::to_string(kHeldTtlSeconds)});
+RedisCommand append(const std::string& id, const std::string& sessionId,
+                    const std::vector<std::string>& entries, uint32_t inbound) {
+  std::vector<std::string> args{sessionId, std::to_string(inbound),
+                                std::to_string(kHeldTtlSeconds)};
+  args.insert(args.end(), entries.begin(), entries.end());
+  return script(kAppend, id, std::move(args));
 }
 
 RedisCommand ack(const std::string& id, const std::string& sessionId, uint32_t count, uint32_t h,

@@ -190,6 +190,7 @@ int main(int argc, char** argv) try {
          std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+  resumeStore.reset();  // what is still queued is sent (its answers posted, not run)
   trimmer.stop();
   routers.stop();  // flushes the session-ended events first
   work.reset();

@@ -2,6 +2,8 @@
 
 #include "connection.hpp"
 
+#include <unordered_map>
+
 namespace xmpp::gateway {
 
 namespace sr = storage_redis;
@@ -33,14 +35,36 @@ RedisResumeStore::~RedisResumeStore() {
 }
 
 void RedisResumeStore::submit(const std::string& id, sr::RedisCommand command, OnReply onReply) {
+  Job job;
+  job.command = std::move(command);
+  job.onReply = std::move(onReply);
+  job.id = id;
+  enqueue(id, std::move(job));
+}
+
+void RedisResumeStore::submitAppend(const std::string& id, const std::string& sessionId,
+                                    std::string entry, uint32_t inbound, OnReply onReply) {
+  Job job;
+  job.onReply = std::move(onReply);
+  job.id = id;
+  job.sessionId = sessionId;
+  job.entry = std::move(entry);
+  job.inbound = inbound;
+  enqueue(id, std::move(job));
+}
+
+void RedisResumeStore::enqueue(const std::string& id, Job job) {
   Writer& w = *writers_[std::hash<std::string>{}(id) % writers_.size()];
   ++pending_;
   {
     std::lock_guard lock(w.mu);
-    w.jobs.push_back({std::move(command), std::move(onReply)});
+    w.jobs.push_back(std::move(job));
   }
   w.cv.notify_one();
 }
+
+// Entries per append script run (Lua's unpack has a stack limit).
+constexpr size_t kMaxAppendGroup = 256;
 
 void RedisResumeStore::run(Writer& w) {
   std::vector<Job> batch;
@@ -54,12 +78,52 @@ void RedisResumeStore::run(Writer& w) {
         w.jobs.pop_front();
       }
     }
+    // One command per job, except consecutive appends of one session (no other command of
+    // that id between them): one script run for all of them, the same reply for each.
+    std::vector<sr::RedisCommand> built;
+    std::vector<size_t> commandOf(batch.size());
+    std::unordered_map<std::string, size_t> openGroup;  // id -> its append command
+    std::vector<std::vector<std::string>> groupEntries;
+    std::vector<size_t> groupJob;  // the job whose fields the group's command uses
+    std::vector<size_t> groupOfCommand;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      Job& j = batch[i];
+      if (j.command.empty()) {
+        auto it = openGroup.find(j.id);
+        if (it != openGroup.end() &&
+            batch[groupJob[groupOfCommand[it->second]]].sessionId == j.sessionId &&
+            groupEntries[groupOfCommand[it->second]].size() < kMaxAppendGroup) {
+          const size_t g = groupOfCommand[it->second];
+          groupEntries[g].push_back(std::move(j.entry));
+          groupJob[g] = i;  // the latest inbound count
+          commandOf[i] = it->second;
+          continue;
+        }
+        openGroup[j.id] = built.size();
+        groupOfCommand.resize(built.size() + 1);
+        groupOfCommand[built.size()] = groupEntries.size();
+        groupEntries.push_back({std::move(j.entry)});
+        groupJob.push_back(i);
+        commandOf[i] = built.size();
+        built.emplace_back();  // made below, once the group is complete
+        continue;
+      }
+      openGroup.erase(j.id);  // another command of the id: appends after it come after it
+      commandOf[i] = built.size();
+      built.push_back(std::move(j.command));
+    }
+    for (size_t c = 0; c < built.size(); ++c) {
+      if (!built[c].empty()) continue;
+      const size_t g = groupOfCommand[c];
+      const Job& last = batch[groupJob[g]];
+      built[c] = resumable::append(last.id, last.sessionId, groupEntries[g], last.inbound);
+    }
     std::vector<std::vector<std::string_view>> commands;
-    commands.reserve(batch.size());
-    for (const Job& j : batch) commands.emplace_back(j.command.begin(), j.command.end());
+    commands.reserve(built.size());
+    for (const auto& c : built) commands.emplace_back(c.begin(), c.end());
     auto replies = pool_.run([&](sr::RedisConnection& c) { return c.pipeline(commands, true); });
     for (size_t i = 0; i < batch.size(); ++i) {
-      batch[i].onReply(replies ? (*replies)[i].get() : nullptr);
+      if (batch[i].onReply) batch[i].onReply(replies ? (*replies)[commandOf[i]].get() : nullptr);
       --pending_;
     }
     batch.clear();
@@ -67,26 +131,35 @@ void RedisResumeStore::run(Writer& w) {
 }
 
 namespace {
-ResumeStore::Outcome outcomeOf(const redisReply* r) {
+ResumeStore::Outcome outcomeOf(const redisReply* r, bool detaching) {
   if (r == nullptr) return ResumeStore::Outcome::kFailed;
-  const long long v = resumable::integerOf(r);
-  if (v < 0) return ResumeStore::Outcome::kFailed;
-  return v == 0 ? ResumeStore::Outcome::kLost : ResumeStore::Outcome::kOk;
+  if (detaching && resumable::integerOf(r) == 2) return ResumeStore::Outcome::kOk;  // already
+  // 1 (2 for an already detached one): done; 0: another stream holds it now; anything else
+  // (the state is gone: Redis lost it; an error): not resumable any more, nothing lost here.
+  switch (resumable::integerOf(r)) {
+    case 0:
+      return ResumeStore::Outcome::kLost;
+    case 1:
+      return ResumeStore::Outcome::kOk;
+    default:
+      return ResumeStore::Outcome::kFailed;
+  }
 }
 }  // namespace
 
-void StrandResumeStore::submit(const std::string& id, sr::RedisCommand command, Done done) {
+void StrandResumeStore::submit(const std::string& id, sr::RedisCommand command, Done done,
+                               bool detaching) {
   auto self = owner_.lock();  // kept until the answer ran
-  store_.submit(
-      id, std::move(command),
-      [&store = store_, strand = strand_, self, done = std::move(done)](const redisReply* r) {
-        if (!done) return;
-        store.answering();
-        boost::asio::post(strand, [&store, self, done, o = outcomeOf(r)] {
-          done(o);
-          store.answered();
-        });
-      });
+  store_.submit(id, std::move(command),
+                [&store = store_, strand = strand_, self, done = std::move(done),
+                 detaching](const redisReply* r) {
+                  if (!done) return;
+                  store.answering();
+                  boost::asio::post(strand, [&store, self, done, o = outcomeOf(r, detaching)] {
+                    done(o);
+                    store.answered();
+                  });
+                });
 }
 
 void StrandResumeStore::create(const std::string& id, Record record, Done done) {
@@ -98,7 +171,16 @@ void StrandResumeStore::create(const std::string& id, Record record, Done done) 
 
 void StrandResumeStore::append(const std::string& id, const std::string& sessionId,
                                std::string entry, uint32_t inbound, Done done) {
-  submit(id, resumable::append(id, sessionId, entry, inbound), std::move(done));
+  auto self = owner_.lock();  // kept until the answer ran
+  store_.submitAppend(
+      id, sessionId, std::move(entry), inbound,
+      [&store = store_, strand = strand_, self, done = std::move(done)](const redisReply* r) {
+        store.answering();
+        boost::asio::post(strand, [&store, self, done, o = outcomeOf(r, false)] {
+          done(o);
+          store.answered();
+        });
+      });
 }
 
 void StrandResumeStore::ack(const std::string& id, const std::string& sessionId, uint32_t count,
@@ -114,7 +196,7 @@ void StrandResumeStore::update(const std::string& id, const std::string& session
 void StrandResumeStore::detach(const std::string& id, const std::string& sessionId,
                                uint32_t inbound, Done done) {
   submit(id, resumable::detach(id, sessionId, inbound, std::chrono::system_clock::now()),
-         std::move(done));
+         std::move(done), true);
 }
 
 void StrandResumeStore::release(const std::string& id, const std::string& sessionId) {

@@ -30,6 +30,9 @@ class RedisResumeStore {
   RedisResumeStore& operator=(const RedisResumeStore&) = delete;
 
   void submit(const std::string& id, storage_redis::RedisCommand command, OnReply onReply);
+  /// One sent stanza: the appends of one session queued together go as one script run.
+  void submitAppend(const std::string& id, const std::string& sessionId, std::string entry,
+                    uint32_t inbound, OnReply onReply);
   /// Commands queued or running, or answered and not yet handled on their strand (the
   /// SIGTERM drain waits for detaches to be stored and reported).
   size_t pending() const { return pending_.load(); }
@@ -39,9 +42,13 @@ class RedisResumeStore {
 
  private:
   struct Job {
-    storage_redis::RedisCommand command;
+    storage_redis::RedisCommand command;  // empty for an append
     OnReply onReply;
+    std::string id;
+    std::string sessionId, entry;  // an append
+    uint32_t inbound = 0;
   };
+  void enqueue(const std::string& id, Job job);
   struct Writer {
     std::mutex mu;
     std::condition_variable cv;
@@ -80,7 +87,8 @@ class StrandResumeStore final : public ResumeStore {
   void settle(const std::string& id, const std::string& sessionId) override;
 
  private:
-  void submit(const std::string& id, storage_redis::RedisCommand command, Done done);
+  void submit(const std::string& id, storage_redis::RedisCommand command, Done done,
+              bool detaching = false);
   RedisResumeStore& store_;
   boost::asio::strand<boost::asio::any_io_executor> strand_;
   std::weak_ptr<Connection> owner_;

@@ -58,9 +58,11 @@ namespace resumable {
 
 /// Replaces any state under `id` (a new <enable resume/>).
 RedisCommand create(const std::string& id, const ResumableRecord& record);
-/// Appends one sent stanza; reply 1, or 0 if `sessionId` no longer holds it.
-RedisCommand append(const std::string& id, const std::string& sessionId, const std::string& entry,
-                    uint32_t inbound);
+/// Appends sent stanzas; reply 1, 0 if `sessionId` no longer holds it (resumed elsewhere),
+/// 2 if the state is gone (Redis lost it).
+/// Several at once (in order): one script run for a burst to one session.
+RedisCommand append(const std::string& id, const std::string& sessionId,
+                    const std::vector<std::string>& entries, uint32_t inbound);
 /// The client acknowledged `count` more (its h is now `h`); reply 1 or 0 as append.
 RedisCommand ack(const std::string& id, const std::string& sessionId, uint32_t count, uint32_t h,
                  uint32_t inbound);
@@ -68,7 +70,7 @@ RedisCommand ack(const std::string& id, const std::string& sessionId, uint32_t c
 RedisCommand update(const std::string& id, const std::string& sessionId, const std::string& info,
                     uint32_t inbound);
 /// The holder's connection is gone: detached until now + max. Reply 1 (detached), 2 (it
-/// already was, by this holder), 0 (someone else holds it, or it is gone). `inbound` < 0:
+/// already was, by this holder), 0 (someone else holds it), 3 (it is gone). `inbound` < 0:
 /// leave our h as stored (a router detaching a dead gateway's session).
 RedisCommand detach(const std::string& id, const std::string& sessionId, int64_t inbound,
                     std::chrono::system_clock::time_point now);
