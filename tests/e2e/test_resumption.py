@@ -4,11 +4,14 @@ connection cut, or its gateway killed with -9) and resumes on the other gateway:
 exactly the 30 it had not acknowledged, in order, then what was sent to it while it was
 detached, and the server's h names what it had sent. When the resumption time runs out
 instead, what was unacknowledged is in offline storage and arrives, stamped, at the next
-login. Of two resumes of one id at once, exactly one wins. (Before: <enabled/> carried no
-id and <resume/> was item-not-found.)"""
+login. Of two resumes of one id at once, exactly one wins. aioxmpp's client resumes by
+itself after its connection drops. (Before: <enabled/> carried no id and <resume/> was
+item-not-found.)"""
 
+import asyncio
 import os
 import re
+import socket
 import sys
 import threading
 import unittest
@@ -148,6 +151,43 @@ class ResumptionTest(unittest.TestCase):
             self.assertTrue(all(m["delay"]["stamp"] is not None for m in c.messages))
             await logout(c)
         run(again())
+
+    def test_aioxmpp_resumes_after_its_connection_drops(self):
+        import aioxmpp
+        import aioxmpp.connector
+
+        async def go():
+            jid = aioxmpp.JID.fromstr("alice@localhost/aio")
+            client = aioxmpp.PresenceManagedClient(
+                jid, aioxmpp.make_security_layer("alice-pw", no_verify=True),
+                override_peer=[("127.0.0.1", self.cluster.c2s_port(0),
+                                aioxmpp.connector.STARTTLSConnector())])
+            resumed = []
+            client.on_stream_resumed.connect(lambda: resumed.append(True))
+            got = []
+            client.stream.register_message_callback(
+                aioxmpp.MessageType.CHAT, None,
+                lambda m: got.append(m.body.any() if m.body else ""))
+            async with client.connected() as stream:
+                self.assertTrue(stream.sm_enabled)
+                self.assertTrue(stream.sm_resumable)
+                previd = stream.sm_id
+                await asyncio.get_running_loop().run_in_executor(
+                    None, self.send_from_bob, "alice@localhost/aio",
+                    ["x1", "x2"], "ba1")
+                await until(lambda: got == ["x1", "x2"], 20, "two messages to aioxmpp")
+                # The TCP connection drops without a word (no stream footer): its socket
+                # is shut under aioxmpp, which sees the connection fail.
+                sock = stream._xmlstream._transport.get_extra_info("socket")
+                sock.shutdown(socket.SHUT_RDWR)
+                await asyncio.get_running_loop().run_in_executor(
+                    None, self.send_from_bob, "alice@localhost/aio",
+                    ["x3", "x4"], "ba2")
+                await until(lambda: resumed, 30, "aioxmpp resumed")
+                self.assertEqual(stream.sm_id, previd)
+                await until(lambda: got[2:] == ["x3", "x4"], 30, "what was sent meanwhile")
+                self.assertEqual(got, ["x1", "x2", "x3", "x4"])
+        run(go())
 
     def test_of_two_resumes_at_once_exactly_one_wins_and_another_account_gets_nothing(self):
         alice = RawClient(self.cluster, gateway=0)
