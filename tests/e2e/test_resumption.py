@@ -109,6 +109,10 @@ class ResumptionTest(unittest.TestCase):
         wait_until(lambda: self.cluster.redis("HGET", f"xmpp:sm:{sm_id}", "sid") == "", 20,
                    "the session detached")
         self.send_from_bob("carol@localhost/r", ["d1", "d2", "d3"], "bd")
+        # Queued behind the unacknowledged (m21..m50 and the sync's answer), not offline.
+        wait_until(lambda: self.cluster.redis("LLEN", f"xmpp:smq:{sm_id}") == "34", 20,
+                   "the three queued for the detached session")
+        self.assertEqual(self.cluster.stored_offline("carol"), 0)
         c, h = self.resume_on_gateway_1("carol", sm_id, acked)
         self.check_resumed("carol", c, h, ["d1", "d2", "d3"])
 

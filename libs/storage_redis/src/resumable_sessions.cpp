@@ -22,7 +22,8 @@ const char* kCreate = R"lua(
 redis.call('DEL', KEYS[1], KEYS[2])
 redis.call('ZREM', KEYS[3], ARGV[7])
 redis.call('HSET', KEYS[1], 'account', ARGV[1], 'jid', ARGV[2], 'sid', ARGV[3], 'last', ARGV[3],
-           'info', ARGV[4], 'max', ARGV[5], 'in', '0', 'acked', '0')
+           'info', ARGV[4], 'max', ARGV[5], 'in', '0', 'acked', '0', 'capn', ARGV[8],
+           'capb', ARGV[9], 'qb', '0')
 redis.call('EXPIRE', KEYS[1], ARGV[6])
 return 1
 )lua";
@@ -94,12 +95,24 @@ if n > len then return {3} end
 if n > 0 then redis.call('LTRIM', KEYS[2], n, -1) end
 local previous = v[2]
 if previous == '' then previous = v[3] end
-redis.call('HSET', KEYS[1], 'sid', ARGV[2], 'last', ARGV[2], 'acked', ARGV[3],
+redis.call('HSET', KEYS[1], 'sid', ARGV[2], 'last', ARGV[2], 'acked', ARGV[3], 'qb', '0',
            'claim', tostring(tonumber(ARGV[4]) + tonumber(ARGV[5])))
 redis.call('ZREM', KEYS[3], ARGV[7])
 redis.call('EXPIRE', KEYS[1], ARGV[6])
 redis.call('EXPIRE', KEYS[2], ARGV[6])
 return {1, previous, v[4], v[6], v[7] or '', redis.call('LRANGE', KEYS[2], 0, -1)}
+)lua";
+
+const char* kQueue = R"lua(
+local v = redis.call('HMGET', KEYS[1], 'sid', 'capn', 'capb', 'qb')
+if not v[1] then return 3 end
+if v[1] ~= '' then return 0 end
+local bytes = (tonumber(v[4]) or 0) + string.len(ARGV[1])
+if redis.call('LLEN', KEYS[2]) >= (tonumber(v[2]) or 500) or
+   bytes > (tonumber(v[3]) or 1048576) then return 4 end
+redis.call('RPUSH', KEYS[2], ARGV[1])
+redis.call('HSET', KEYS[1], 'qb', tostring(bytes))
+return 1
 )lua";
 
 const char* kSettle = R"lua(
@@ -147,7 +160,8 @@ RedisCommand script(const char* body, const std::string& id, std::vector<std::st
 RedisCommand create(const std::string& id, const ResumableRecord& r) {
   return script(kCreate, id,
                 {r.account, r.fullJid, r.sessionId, r.info, std::to_string(r.max.count()),
-                 std::to_string(kHeldTtlSeconds), id});
+                 std::to_string(kHeldTtlSeconds), id, std::to_string(r.maxStanzas),
+                 std::to_string(r.maxBytes)});
 }
 
 RedisCommand append(const std::string& id, const std::string& sessionId,
@@ -187,6 +201,10 @@ RedisCommand takeover(const std::string& id, const std::string& account,
   return script(kTakeover, id,
                 {account, sessionId, std::to_string(h), std::to_string(millis(now)),
                  std::to_string(settle.count()), std::to_string(kHeldTtlSeconds), id});
+}
+
+RedisCommand queue(const std::string& id, const std::string& entry) {
+  return script(kQueue, id, {entry});
 }
 
 RedisCommand settle(const std::string& id, const std::string& sessionId) {
@@ -252,6 +270,16 @@ Expected<bool, storage::StoreError> ResumableSessions::detach(const std::string&
     auto r = conn.command(views(c));
     if (!r) return unexpected(r.error());
     return resumable::integerOf(r->get()) > 0;
+  });
+}
+
+Expected<long long, storage::StoreError> ResumableSessions::queue(const std::string& id,
+                                                                  const std::string& entry) {
+  const RedisCommand c = resumable::queue(id, entry);
+  return pool_.run([&](RedisConnection& conn) -> Expected<long long, storage::StoreError> {
+    auto r = conn.command(views(c));
+    if (!r) return unexpected(r.error());
+    return resumable::integerOf(r->get());
   });
 }
 

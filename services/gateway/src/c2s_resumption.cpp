@@ -77,17 +77,19 @@ void C2sSession::enableStreamManagement(bool resume, uint32_t max) {
   persisting_.push_back({"<enabled xmlns=\"urn:xmpp:sm:3\" id=\"" + smId_ +
                              "\" resume=\"true\" max=\"" + std::to_string(m.count()) + "\"/>",
                          false});
-  resumeStore_->create(
-      smId_, {bareJid_, fullJid_, sessionId_, sessionInfo().SerializeAsString(), m},
-      [alive = std::weak_ptr<bool>(alive_), this](ResumeStore::Outcome outcome) {
-        if (alive.expired()) return;
-        if (outcome != ResumeStore::Outcome::kOk && !persisting_.empty()) {
-          persisting_.front().bytes = "<enabled xmlns=\"urn:xmpp:sm:3\"/>";  // no resumption
-          resumable_ = false;
-          reportResumption("store-failed");
-        }
-        stored(ResumeStore::Outcome::kOk);
-      });
+  resumeStore_->create(smId_,
+                       {bareJid_, fullJid_, sessionId_, sessionInfo().SerializeAsString(), m,
+                        config_.sm.maxUnackedStanzas, config_.sm.maxUnackedBytes},
+                       [alive = std::weak_ptr<bool>(alive_), this](ResumeStore::Outcome outcome) {
+                         if (alive.expired()) return;
+                         if (outcome != ResumeStore::Outcome::kOk && !persisting_.empty()) {
+                           persisting_.front().bytes =
+                               "<enabled xmlns=\"urn:xmpp:sm:3\"/>";  // no resumption
+                           resumable_ = false;
+                           reportResumption("store-failed");
+                         }
+                         stored(ResumeStore::Outcome::kOk);
+                       });
   router_.sessionUpdated(sessionInfo());  // the directory knows: a sweep detaches, not ends
   reportResumption("enabled");
 }

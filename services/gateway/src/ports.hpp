@@ -159,6 +159,8 @@ class ResumeStore {
     std::string sessionId;
     std::string info;  // SessionInfo bytes (presence, priority, interest) for the resumer
     std::chrono::seconds max{300};
+    size_t maxStanzas = 500;  // the unacknowledged bound (what may queue while detached)
+    size_t maxBytes = 1 << 20;
   };
   struct Resumed {
     enum class Result { kTaken, kNotFound, kBusy, kTooHigh, kFailed };

@@ -164,8 +164,8 @@ void StrandResumeStore::submit(const std::string& id, sr::RedisCommand command, 
 
 void StrandResumeStore::create(const std::string& id, Record record, Done done) {
   submit(id,
-         resumable::create(
-             id, {record.account, record.fullJid, record.sessionId, record.info, record.max}),
+         resumable::create(id, {record.account, record.fullJid, record.sessionId, record.info,
+                                record.max, record.maxStanzas, record.maxBytes}),
          std::move(done));
 }
 

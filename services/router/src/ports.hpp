@@ -73,6 +73,11 @@ class ResumableSessionStore {
   /// max from now) if it still holds it; true when it is, or already was, detached by it.
   virtual Expected<bool, storage::StoreError> detach(const std::string& smId,
                                                      const std::string& sessionId) = 0;
+  enum class Queued { kQueued, kNotDetached, kGone, kFull };
+  /// A stanza for the detached session `smId` (`entry`: v1::ResumableStanza bytes), behind
+  /// what it had not acknowledged; kNotDetached: resumed meanwhile; kFull: past its bound.
+  virtual Expected<Queued, storage::StoreError> queue(const std::string& smId,
+                                                      const std::string& entry) = 0;
 };
 
 /// The userdata service (blocking calls).

@@ -73,6 +73,21 @@ class RedisResumableSessions final : public ResumableSessionStore {
                                              const std::string& sessionId) override {
     return sessions_.detach(smId, sessionId);
   }
+  Expected<Queued, storage::StoreError> queue(const std::string& smId,
+                                              const std::string& entry) override {
+    auto r = sessions_.queue(smId, entry);
+    if (!r) return unexpected(r.error());
+    switch (*r) {
+      case 1:
+        return Queued::kQueued;
+      case 0:
+        return Queued::kNotDetached;
+      case 4:
+        return Queued::kFull;
+      default:
+        return Queued::kGone;
+    }
+  }
   storage_redis::ResumableSessions& redis() { return sessions_; }
 
  private:

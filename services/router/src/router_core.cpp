@@ -4,6 +4,8 @@
 
 #include "router_core.hpp"
 
+#include <algorithm>
+
 #include <utility>
 
 #include "router_stanzas.hpp"
@@ -62,6 +64,7 @@ RouterStats RouterCore::stats() const {
   s.resumed = resumed_.load(std::memory_order_relaxed);
   s.detached = detached_.load(std::memory_order_relaxed);
   s.resumptionsExpired = resumptionsExpired_.load(std::memory_order_relaxed);
+  s.queuedDetached = queuedDetached_.load(std::memory_order_relaxed);
   return s;
 }
 
@@ -141,7 +144,24 @@ void RouterCore::onOfflineAck(const v1::OfflineAck& ack) {
 
 void RouterCore::deliver(const v1::Stanza& stanza, const SessionList& sessions) {
   if (sessions.empty()) return;
-  deliveries_.fetch_add(deliverGrouped(gateways_, stanza, sessions), std::memory_order_relaxed);
+  const auto detached = [](const v1::SessionInfo* s) {
+    return s->detached() && !s->sm_id().empty();
+  };
+  if (resumable_ == nullptr || std::none_of(sessions.begin(), sessions.end(), detached)) {
+    deliveries_.fetch_add(deliverGrouped(gateways_, stanza, sessions), std::memory_order_relaxed);
+    return;
+  }
+  SessionList live;
+  for (const auto* s : sessions) {
+    if (detached(s)) {
+      queueForDetached(*s, stanza);
+    } else {
+      live.push_back(s);
+    }
+  }
+  if (!live.empty()) {
+    deliveries_.fetch_add(deliverGrouped(gateways_, stanza, live), std::memory_order_relaxed);
+  }
 }
 
 void RouterCore::deliverToSession(const Sender& sender, const v1::Stanza& stanza,

@@ -46,6 +46,7 @@ struct RouterStats {
   std::uint64_t resumed = 0;        // XEP-0198 sessions bound again by a resume
   std::uint64_t detached = 0;       // XEP-0198 sessions kept for a resume (connection gone)
   std::uint64_t resumptionsExpired = 0;  // detached sessions whose resumption time ran out
+  std::uint64_t queuedDetached = 0;      // stanzas queued for a detached session's resume
 };
 
 class RouterCore final : private RouterServices {
@@ -141,6 +142,12 @@ class RouterCore final : private RouterServices {
   // and presence without a broadcast, and gets what was stored while it was detached.
   void resumedInPlaceOf(const v1::SessionInfo& session, const jid::Jid& full,
                         const std::optional<v1::SessionInfo>& previous);
+  // The directory says the session is detached (what is routed to it is queued in Redis).
+  void markDetached(const std::string& sessionId, const std::string& fullJid);
+  // A stanza for a detached session: queued for its resume; if it cannot be (resumed
+  // meanwhile, full, gone), what a session that never wrote it gets: its successor on the
+  // same full JID, offline storage, an error to the sender, or counted (presence).
+  void queueForDetached(const v1::SessionInfo& session, const v1::Stanza& stanza);
   static std::uint64_t nextGeneration();
 
   // ---- roster effects (router_effects.cpp) ----
@@ -225,6 +232,7 @@ class RouterCore final : private RouterServices {
   std::atomic<std::uint64_t> resumed_{0};
   std::atomic<std::uint64_t> detached_{0};
   std::atomic<std::uint64_t> resumptionsExpired_{0};
+  std::atomic<std::uint64_t> queuedDetached_{0};
 };
 
 }  // namespace xmpp::router

@@ -99,10 +99,60 @@ void RouterCore::onSessionEnded(const v1::SessionEnded& ended) {
     // expired by onResumptionExpired): it stays in the directory, nobody is told anything,
     // and what reaches it meanwhile is handed back by its gateway (offline storage).
     detached_.fetch_add(1, std::memory_order_relaxed);
+    guarded(backendErrors_, [&] { markDetached(ended.session_id(), ended.full_jid()); });
     return;
   }
   guarded(backendErrors_,
           [&] { endSession(ended.session_id(), ended.full_jid(), ended.was_available()); });
+}
+
+void RouterCore::markDetached(const std::string& sessionId, const std::string& fullJid) {
+  if (resumable_ == nullptr) return;  // what reaches it is handed back: offline storage
+  auto full = jid::Jid::parse(fullJid);
+  if (!full || !full->isFull()) return;
+  auto current = sessionsOf(full->bareStr());
+  if (!current) return;
+  auto it = current->find(full->resource());
+  if (it == current->end() || it->second.session_id() != sessionId) return;  // resumed already
+  v1::SessionInfo detached = it->second;
+  detached.set_detached(true);
+  if (!directory_.update(full->bareStr(), full->resource(), detached)) countBackendError();
+}
+
+void RouterCore::queueForDetached(const v1::SessionInfo& session, const v1::Stanza& stanza) {
+  v1::ResumableStanza entry;
+  entry.set_kind(v1::ResumableStanza::KIND_ROUTED);
+  *entry.mutable_stanza() = stanza;
+  auto queued = resumable_->queue(session.sm_id(), entry.SerializeAsString());
+  if (queued && *queued == ResumableSessionStore::Queued::kQueued) {
+    queuedDetached_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  if (!queued) countBackendError();
+  auto full = jid::Jid::parse(session.full_jid());
+  if (!full) {
+    countDrop();
+    return;
+  }
+  if (queued && *queued == ResumableSessionStore::Queued::kNotDetached) {
+    // Resumed since the directory was read: the resumed session holds the full JID now.
+    if (auto sessions = sessionsOf(full->bareStr())) {
+      auto it = sessions->find(full->resource());
+      if (it != sessions->end() && it->second.session_id() != session.session_id() &&
+          !it->second.detached()) {
+        deliver(stanza, {&it->second});
+        return;
+      }
+    }
+  }
+  // Full or gone: as a stanza its session never wrote (never routed to a session again).
+  if (stanza.kind() == v1::STANZA_KIND_IQ && (stanza.type() == "get" || stanza.type() == "set")) {
+    bounce(nullptr, stanza, errors::serviceUnavailable());
+  } else if (stanza.kind() == v1::STANZA_KIND_MESSAGE && stanza.type() != "error") {
+    this->undeliverable(nullptr, stanza, full->bare(), false);
+  } else {
+    countDrop();
+  }
 }
 
 void RouterCore::resumedInPlaceOf(const v1::SessionInfo& session, const jid::Jid& full,
@@ -234,6 +284,7 @@ void RouterCore::onSessionSwept(const v1::SessionInfo& session) {
       auto detached = resumable_->detach(session.sm_id(), session.session_id());
       if (detached && *detached) {
         detached_.fetch_add(1, std::memory_order_relaxed);
+        if (!session.detached()) markDetached(session.session_id(), session.full_jid());
         return;
       }
       if (!detached) countBackendError();

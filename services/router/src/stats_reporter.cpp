@@ -36,7 +36,8 @@ StatsReporter::StatsReporter(const RouterCore& core, prometheus::Registry& regis
       resumption_(prometheus::BuildCounter()
                       .Name("xmpp_router_sm_sessions_total")
                       .Help("XEP-0198 sessions: detached (kept for a resume), resumed (bound "
-                            "again by a resume), expired (resumption time ran out)")
+                            "again by a resume), expired (resumption time ran out); "
+                            "stanza-queued: stanzas queued for a detached session")
                       .Register(registry)),
       every_(every),
       logEvery_(logEvery),
@@ -64,6 +65,8 @@ void StatsReporter::update() {
   advance(resumption_.Add({{"outcome", "resumed"}}), now.resumed, last_.resumed);
   advance(resumption_.Add({{"outcome", "expired"}}), now.resumptionsExpired,
           last_.resumptionsExpired);
+  advance(resumption_.Add({{"outcome", "stanza-queued"}}), now.queuedDetached,
+          last_.queuedDetached);
   last_ = now;
   const auto t = std::chrono::steady_clock::now();
   const bool news =

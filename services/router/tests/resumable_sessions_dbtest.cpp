@@ -95,5 +95,24 @@ TEST_F(ResumableScriptsTest, DetachedOnceExpiredOnceAndGoneStateIsNotATakeover) 
   EXPECT_EQ(run(r::detach("id1", "gw1/1", 0, system_clock::now())), 3);
 }
 
+TEST_F(ResumableScriptsTest, OnlyADetachedSessionTakesQueuedStanzasUpToItsBound) {
+  ASSERT_EQ(run(r::create(
+                "id1", {"a@x", "a@x/r", "gw1/1", "info", std::chrono::seconds(300), 3, 1 << 20})),
+            1);
+  ASSERT_EQ(run(r::append("id1", "gw1/1", {"s1"}, 0)), 1);
+  auto held = sessions_.queue("id1", "q0");
+  ASSERT_TRUE(held);
+  EXPECT_EQ(*held, 0);  // held by a stream: its gateway gets what is routed to it
+  ASSERT_EQ(run(r::detach("id1", "gw1/1", 0, system_clock::now())), 1);
+  EXPECT_EQ(*sessions_.queue("id1", "q1"), 1);
+  EXPECT_EQ(*sessions_.queue("id1", "q2"), 1);
+  EXPECT_EQ(*sessions_.queue("id1", "q3"), 4);  // three waiting: its bound
+  EXPECT_EQ(*sessions_.queue("nope", "q"), 3);
+  ResumedState st;
+  ASSERT_EQ(take("a@x", "gw2/1", 0, st), r::TakeoverOutcome::kTaken);
+  EXPECT_EQ(st.unacked, (std::vector<std::string>{"s1", "q1", "q2"}));
+  EXPECT_EQ(*sessions_.queue("id1", "q4"), 0);  // resumed
+}
+
 }  // namespace
 }  // namespace xmpp::storage_redis

@@ -33,6 +33,10 @@ struct ResumableRecord {
   std::string sessionId;  // the holder
   std::string info;       // SessionInfo bytes
   std::chrono::seconds max{300};
+  // What may wait unacknowledged (the gateway's bound): stanzas queued while detached stop
+  // at it (they are stored offline instead).
+  size_t maxStanzas = 500;
+  size_t maxBytes = 1 << 20;
 };
 
 /// What a resume took over.
@@ -81,6 +85,9 @@ RedisCommand release(const std::string& id, const std::string& sessionId);
 RedisCommand takeover(const std::string& id, const std::string& account,
                       const std::string& sessionId, uint32_t h,
                       std::chrono::system_clock::time_point now, std::chrono::milliseconds settle);
+/// A stanza routed to a detached session, queued behind what it had not acknowledged.
+/// Reply 1 queued, 0 not detached (resumed meanwhile), 3 gone, 4 past its bound.
+RedisCommand queue(const std::string& id, const std::string& entry);
 /// The resume is complete (bound): a later resume of the id may take it.
 RedisCommand settle(const std::string& id, const std::string& sessionId);
 /// Detached sessions due at `now`, at most `limit`, removed from Redis.
@@ -101,6 +108,8 @@ class ResumableSessions {
   /// See resumable::detach; true when the session is (now or already) detached by this holder.
   Expected<bool, storage::StoreError> detach(const std::string& id, const std::string& sessionId);
   Expected<std::vector<ExpiredSession>, storage::StoreError> expireDue(size_t limit);
+  /// See resumable::queue: its reply.
+  Expected<long long, storage::StoreError> queue(const std::string& id, const std::string& entry);
 
  private:
   RedisPool& pool_;
