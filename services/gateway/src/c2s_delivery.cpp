@@ -78,7 +78,12 @@ void C2sSession::sendStanza(std::string bytes, Outbound what) {
         {stream::StreamErrorCondition::kResourceConstraint, "too many unacknowledged stanzas"});
     return;
   }
-  if (sm_.requestAck()) writeOrdered("<r xmlns=\"urn:xmpp:sm:3\"/>");
+  if (sm_.requestAck()) {
+    writeOrdered("<r xmlns=\"urn:xmpp:sm:3\"/>");
+  } else if (sm_.ackPending() && !inactive_ && heldStanzas_.empty() &&
+             config_.sm.ackAfter.count() > 0) {
+    transport_.flushAfter(config_.sm.ackAfter);  // asked for by time (onFlushTimer)
+  }
 }
 
 void C2sSession::acknowledged(uint32_t h) {
@@ -126,6 +131,9 @@ void C2sSession::flushHeld() {
 void C2sSession::onFlushTimer() {
   if (state_ != State::kBinding) {
     flushHeld();
+    if (sm_.enabled() && !closed() && sm_.requestAckNow()) {
+      writeOrdered("<r xmlns=\"urn:xmpp:sm:3\"/>");
+    }
     return;
   }
   // The router did not answer the bind in time (its stream is down): tell it the session

@@ -85,6 +85,7 @@ int main(int argc, char** argv) try {
   sc.sm.maxUnackedStanzas = static_cast<size_t>(cfg.getInt("c2s.sm_max_unacked_stanzas", 500));
   sc.sm.maxUnackedBytes = static_cast<size_t>(cfg.getInt("c2s.sm_max_unacked_bytes", 1 << 20));
   sc.sm.ackEvery = static_cast<uint32_t>(std::max<int64_t>(1, cfg.getInt("c2s.sm_ack_every", 1)));
+  sc.sm.ackAfter = std::chrono::milliseconds(cfg.getInt("c2s.sm_ack_after_ms", 5000));
   sc.sm.resumeMax = std::chrono::seconds(cfg.getInt("c2s.sm_resume_max_s", 300));
   sc.maxStoredPresenceBytes =
       static_cast<size_t>(cfg.getInt("c2s.max_stored_presence_bytes", 8 * 1024));

@@ -139,8 +139,11 @@ class SessionEvents {
 struct StreamManagementLimits {
   size_t maxUnackedStanzas = 500;
   size_t maxUnackedBytes = 1 << 20;
-  /// <r/> goes out once this many stanzas were sent since the last one (one in flight).
+  /// <r/> goes out once this many stanzas were sent since the last one (one in flight)...
   uint32_t ackEvery = 1;
+  /// ...or once a stanza has waited this long unacknowledged without one (not while a
+  /// XEP-0352 client is inactive: its hold has the timer).
+  std::chrono::milliseconds ackAfter{5000};
   /// How long a detached session can be resumed (<enabled max/>); 0: no resumption.
   std::chrono::seconds resumeMax{300};
 };

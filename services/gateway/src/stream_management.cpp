@@ -17,6 +17,13 @@ bool StreamManagement::requestAck() {
   return true;
 }
 
+bool StreamManagement::requestAckNow() {
+  if (requestInFlight_ || queue_.empty()) return false;
+  requestInFlight_ = true;
+  sinceRequest_ = 0;
+  return true;
+}
+
 StreamManagement::Acked StreamManagement::acked(uint32_t h) {
   Acked out;
   // Unsigned differences are mod 2^32: h may have wrapped.

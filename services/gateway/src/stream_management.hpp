@@ -35,6 +35,10 @@ class StreamManagement {
   bool sent(Outbound what, size_t bytes);
   /// Whether to send <r/> now (and marks it sent).
   bool requestAck();
+  /// The same when the time is up: any unacknowledged stanza and none in flight.
+  bool requestAckNow();
+  /// Whether stanzas wait for a count-based request (a timer should ask for them).
+  bool ackPending() const { return !requestInFlight_ && !queue_.empty(); }
 
   struct Acked {
     std::vector<Outbound> stanzas;  // now acknowledged, in order

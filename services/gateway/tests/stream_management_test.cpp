@@ -167,6 +167,20 @@ TEST_F(SmSessionTest, TooManyUnacknowledgedEndTheStreamAndNothingIsLost) {
   EXPECT_EQ(router.undeliverableStanzas.size(), 4u);
 }
 
+TEST_F(SmSessionTest, AnAckIsAskedForByTimeWhenTheCountIsNotReached) {
+  config.sm.ackEvery = 5;
+  config.sm.ackAfter = std::chrono::milliseconds(3000);
+  enable();
+  session->deliver(chat("one"));
+  EXPECT_THAT(transport.take(), ::testing::EndsWith("</message>"));  // one of five: not yet
+  ASSERT_FALSE(transport.flushDelays.empty());
+  EXPECT_EQ(transport.flushDelays.back(), std::chrono::milliseconds(3000));
+  session->onFlushTimer();
+  EXPECT_EQ(transport.take(), "<r xmlns=\"urn:xmpp:sm:3\"/>");
+  session->onFlushTimer();  // one in flight: not again
+  EXPECT_EQ(transport.take(), "");
+}
+
 TEST_F(SmSessionTest, RAndABeforeEnablingAreIgnored) {
   login();
   feed("<r xmlns='urn:xmpp:sm:3'/><a xmlns='urn:xmpp:sm:3' h='3'/>");
