@@ -5,19 +5,24 @@ exactly the 30 it had not acknowledged, in order, then what was sent to it while
 detached, and the server's h names what it had sent. When the resumption time runs out
 instead, what was unacknowledged is in offline storage and arrives, stamped, at the next
 login. Of two resumes of one id at once, exactly one wins. aioxmpp's client resumes by
-itself after its connection drops. (Before: <enabled/> carried no id and <resume/> was
+itself after its connection drops; a libstrophe client resumes on the other gateway after its
+own was killed. (Before: <enabled/> carried no id and <resume/> was
 item-not-found.)"""
 
 import asyncio
 import os
 import re
+import queue
 import socket
+import subprocess
 import sys
 import threading
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Cluster, RawClient, login, logout, run, until, wait_until  # noqa: E402
+from harness import (Cluster, RawClient, login, logout, metric, run, until,  # noqa: E402
+                     wait_until)
 
 STANZA = re.compile(r"<(message|presence|iq)[\s>/]")
 BODY = re.compile(r"<body>([^<]*)</body>")
@@ -47,7 +52,7 @@ class ResumptionTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.cluster = Cluster(gateways=2)
-        for user in ("alice", "bob", "carol", "dave", "erin"):
+        for user in ("alice", "bob", "carol", "dave", "erin", "frank"):
             cls.cluster.adduser(user, user + "-pw")
 
     @classmethod
@@ -192,6 +197,50 @@ class ResumptionTest(unittest.TestCase):
                 await until(lambda: got[2:] == ["x3", "x4"], 30, "what was sent meanwhile")
                 self.assertEqual(got, ["x1", "x2", "x3", "x4"])
         run(go())
+
+    def test_libstrophe_resumes_on_the_other_gateway_after_its_gateway_is_killed(self):
+        binary = os.path.join(os.environ.get("XMPP_BUILD_DIR", ""), "tests", "e2e",
+                              "strophe_resume")
+        self.assertTrue(os.path.exists(binary), binary + " (tests/e2e/clients) is built")
+        p = subprocess.Popen([binary, "frank@localhost/strophe", "frank-pw",
+                              str(self.cluster.c2s_port(0)), str(self.cluster.c2s_port(1)),
+                              self.cluster.cert], stdout=subprocess.PIPE, text=True)
+        lines = queue.Queue()
+        threading.Thread(target=lambda: [lines.put(line.strip()) for line in p.stdout],
+                         daemon=True).start()
+        seen = []
+
+        def read_until(want, timeout=30):
+            deadline = time.monotonic() + timeout
+            while want not in seen:
+                try:
+                    seen.append(lines.get(timeout=max(0.05, deadline - time.monotonic())))
+                except queue.Empty:
+                    if time.monotonic() > deadline:
+                        raise AssertionError(f"no {want!r} from libstrophe; got {seen}")
+        resumed_before = metric(self.cluster.ops_port(1),
+                                'xmpp_gateway_sm_sessions_total{outcome="resumed"}')
+        try:
+            read_until("connected 0")
+            self.send_from_bob("frank@localhost/strophe", ["s1", "s2"], "bs1")
+            read_until("body s2")
+            self.cluster.kill("gateway-0")
+            self.send_from_bob("frank@localhost/strophe", ["s3", "s4"], "bs2")
+            read_until("connected 1")
+            read_until("body s4")
+            self.assertEqual([line[5:] for line in seen if line.startswith("body ")],
+                             ["s1", "s2", "s3", "s4"])
+            self.assertIn("dropped sm=1", seen)
+            # The other gateway resumed it (no new session: libstrophe kept its state).
+            self.assertEqual(metric(self.cluster.ops_port(1),
+                                    'xmpp_gateway_sm_sessions_total{outcome="resumed"}'),
+                             resumed_before + 1)
+            self.send_from_bob("frank@localhost/strophe", ["quit"], "bs3")
+            p.wait(timeout=30)
+        finally:
+            if p.poll() is None:
+                p.kill()
+            self.cluster.restart("gateway-0")
 
     def test_of_two_resumes_at_once_exactly_one_wins_and_another_account_gets_nothing(self):
         alice = RawClient(self.cluster, gateway=0)
