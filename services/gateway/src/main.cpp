@@ -191,12 +191,14 @@ int main(int argc, char** argv) try {
          std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  resumeStore.reset();  // what is still queued is sent (its answers posted, not run)
   trimmer.stop();
   routers.stop();  // flushes the session-ended events first
   work.reset();
   io.stop();
   for (auto& t : pool) t.join();
+  // No session calls the store any more: its writers finish what is queued (their answers
+  // are posted to the stopped io_context, which drops them) before the io_context goes.
+  resumeStore.reset();
   runtime::logInfo("stopped");
   return 0;
 } catch (const std::exception& e) {
