@@ -135,16 +135,19 @@ class ResumptionTest(unittest.TestCase):
     def test_the_resumption_time_running_out_stores_what_was_unacknowledged(self):
         erin = RawClient(self.cluster, gateway=0)
         erin.login("erin", "erin-pw", "r")
-        sm_id, max_s = enable_resumable(erin, max_s=2)
-        self.assertEqual(max_s, 2)  # a shorter max asked for is granted
+        sm_id, max_s = enable_resumable(erin, max_s=4)
+        self.assertEqual(max_s, 4)  # a shorter max asked for is granted
         erin.send("<presence/>")
         self.send_from_bob("erin@localhost/r", ["e1", "e2", "e3"], "be")
         text = erin.read_until(r"e3</body>.*?</message>")
         erin.send(f"<a xmlns='urn:xmpp:sm:3' h='{handled_through(text, 'e1')}'/>")
         erin.sync()
         erin.close()
-        wait_until(lambda: self.cluster.stored_offline("erin") == 2, 30,
-                   "the two unacknowledged stored when the resumption time ran out")
+        wait_until(lambda: self.cluster.redis("HGET", f"xmpp:sm:{sm_id}", "sid") == "", 20,
+                   "the session detached")
+        self.send_from_bob("erin@localhost/r", ["e4"], "be2")  # queued while detached
+        wait_until(lambda: self.cluster.stored_offline("erin") == 3, 30,
+                   "the unacknowledged and the queued stored when the resumption time ran out")
         self.assertEqual(self.cluster.redis("EXISTS", f"xmpp:sm:{sm_id}"), "0")
         # Too late to resume.
         late = RawClient(self.cluster, gateway=1)
@@ -155,8 +158,8 @@ class ResumptionTest(unittest.TestCase):
 
         async def again():
             c = await login(self.cluster, "erin@localhost/c", "erin-pw")
-            await until(lambda: len(c.messages) >= 2, 20, "stored messages at the next login")
-            self.assertEqual([m["body"] for m in c.messages], ["e2", "e3"])
+            await until(lambda: len(c.messages) >= 3, 20, "stored messages at the next login")
+            self.assertEqual([m["body"] for m in c.messages], ["e2", "e3", "e4"])
             self.assertTrue(all(m["delay"]["stamp"] is not None for m in c.messages))
             await logout(c)
         run(again())
@@ -236,7 +239,7 @@ class ResumptionTest(unittest.TestCase):
                                     'xmpp_gateway_sm_sessions_total{outcome="resumed"}'),
                              resumed_before + 1)
             self.send_from_bob("frank@localhost/strophe", ["quit"], "bs3")
-            p.wait(timeout=30)
+            self.assertEqual(p.wait(timeout=30), 0)  # (under ASan: no leak either)
         finally:
             if p.poll() is None:
                 p.kill()

@@ -28,10 +28,15 @@ redis.call('EXPIRE', KEYS[1], ARGV[6])
 return 1
 )lua";
 
-const char* kAppend = R"lua(
+// Every write of the holder's starts here: 2 if the state is gone, 0 if another stream holds
+// it (ARGV[1] is the caller's session id).
+const std::string kHeld = R"lua(
 local holder = redis.call('HGET', KEYS[1], 'sid')
 if not holder then return 2 end
 if holder ~= ARGV[1] then return 0 end
+)lua";
+
+const std::string kAppend = kHeld + R"lua(
 local n = #ARGV - 3
 if redis.call('RPUSH', KEYS[2], unpack(ARGV, 4)) == n then
   redis.call('EXPIRE', KEYS[2], ARGV[3])
@@ -40,10 +45,7 @@ redis.call('HSET', KEYS[1], 'in', ARGV[2])
 return 1
 )lua";
 
-const char* kAck = R"lua(
-local holder = redis.call('HGET', KEYS[1], 'sid')
-if not holder then return 2 end
-if holder ~= ARGV[1] then return 0 end
+const std::string kAck = kHeld + R"lua(
 local n = tonumber(ARGV[2])
 if n > 0 then redis.call('LTRIM', KEYS[2], n, -1) end
 redis.call('HSET', KEYS[1], 'acked', ARGV[3], 'in', ARGV[4])
@@ -52,10 +54,7 @@ redis.call('EXPIRE', KEYS[2], ARGV[5])
 return 1
 )lua";
 
-const char* kUpdate = R"lua(
-local holder = redis.call('HGET', KEYS[1], 'sid')
-if not holder then return 2 end
-if holder ~= ARGV[1] then return 0 end
+const std::string kUpdate = kHeld + R"lua(
 redis.call('HSET', KEYS[1], 'info', ARGV[2], 'in', ARGV[3])
 return 1
 )lua";
@@ -149,7 +148,7 @@ std::vector<std::string> strings(const redisReply* r) {
   return out;
 }
 
-RedisCommand script(const char* body, const std::string& id, std::vector<std::string> args) {
+RedisCommand script(const std::string& body, const std::string& id, std::vector<std::string> args) {
   RedisCommand c{"EVAL", body, "3", hashKey(id), listKey(id), kExpiry};
   for (auto& a : args) c.push_back(std::move(a));
   return c;

@@ -82,13 +82,13 @@ void C2sSession::enableStreamManagement(bool resume, uint32_t max) {
                         config_.sm.maxUnackedStanzas, config_.sm.maxUnackedBytes},
                        [alive = std::weak_ptr<bool>(alive_), this](ResumeStore::Outcome outcome) {
                          if (alive.expired()) return;
-                         if (outcome != ResumeStore::Outcome::kOk && !persisting_.empty()) {
-                           persisting_.front().bytes =
-                               "<enabled xmlns=\"urn:xmpp:sm:3\"/>";  // no resumption
-                           resumable_ = false;
-                           reportResumption("store-failed");
+                         if (outcome == ResumeStore::Outcome::kOk || persisting_.empty()) {
+                           stored(ResumeStore::Outcome::kOk);
+                           return;
                          }
-                         stored(ResumeStore::Outcome::kOk);
+                         // No state: acknowledgements without resumption.
+                         persisting_.front().bytes = "<enabled xmlns=\"urn:xmpp:sm:3\"/>";
+                         stopResumable();
                        });
   router_.sessionUpdated(sessionInfo());  // the directory knows: a sweep detaches, not ends
   reportResumption("enabled");
@@ -109,23 +109,18 @@ ResumeStore::Done C2sSession::whenStored() {
 }
 
 void C2sSession::stored(ResumeStore::Outcome outcome) {
-  switch (outcome) {
-    case ResumeStore::Outcome::kOk:
-      for (auto& p : persisting_) {
-        if (!p.ready) {
-          p.ready = true;
-          break;
-        }
-      }
-      flushStored();
-      return;
-    case ResumeStore::Outcome::kLost:
-      lostToResume();
-      return;
-    case ResumeStore::Outcome::kFailed:
-      stopResumable();
-      return;
+  if (outcome == ResumeStore::Outcome::kLost) {
+    lostToResume();
+    return;
   }
+  for (auto& p : persisting_) {  // stored, or not (then written all the same)
+    if (!p.ready) {
+      p.ready = true;
+      break;
+    }
+  }
+  if (outcome == ResumeStore::Outcome::kFailed) stopResumable();
+  flushStored();
 }
 
 void C2sSession::writeOrdered(std::string bytes) {

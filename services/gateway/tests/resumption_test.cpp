@@ -160,6 +160,26 @@ TEST_F(ResumptionTest, WithTheStoreDownTheSessionGoesOnUnresumable) {
   EXPECT_FALSE(router.ended[0].detached());
 }
 
+TEST_F(ResumptionTest, WithTheStoreDownAtEnableItIsAcknowledgementsOnly) {
+  openSecure();
+  session->setResumeStore(&store);
+  auth.sasl.push_back({kOk, FakeAuth::success("alice")});
+  feed(plainAuth(kPlainAlice));
+  feed(header());
+  feed(bindIq("home"));
+  transport.take();
+  store.fail = true;
+  feed("<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
+  session->deliver(chat("one"));  // behind <enabled/>, whatever it says
+  store.complete();
+  const std::string out = transport.take();
+  EXPECT_THAT(out, StartsWith("<enabled xmlns=\"urn:xmpp:sm:3\"/>"));  // no id: no resumption
+  EXPECT_THAT(out, HasSubstr("one</body>"));
+  EXPECT_FALSE(session->resumable());
+  session->deliver(chat("two"));  // written at once now
+  EXPECT_THAT(transport.take(), HasSubstr("two</body>"));
+}
+
 TEST_F(ResumptionTest, ANormalEndReleasesTheState) {
   const std::string id = enableResumable();
   feed("</stream:stream>");

@@ -43,6 +43,15 @@ class ResumptionTest : public RouterTest {
     core_.onSessionUpdated(i);
     return c;
   }
+  // alice (available) and bob (her contact, resumable as "sm1"), nothing recorded yet.
+  void aliceAndBob(bool detachBob) {
+    befriend("alice", "bob");
+    alice_ = bind("alice", "phone");
+    available(alice_);
+    bob_ = resumable("bob", "pc", "sm1");
+    if (detachBob) detach(bob_);
+    sink_.clear();
+  }
   void detach(const Client& c) {
     store_.detachedIds.insert(directory_.inner.find(c.bare, resourceOf(c))->sm_id());
     v1::SessionEnded e;
@@ -53,15 +62,13 @@ class ResumptionTest : public RouterTest {
     core_.onSessionEnded(e);
   }
   FakeResumable store_;
+  Client alice_;
+  Client bob_;
 };
 
 TEST_F(ResumptionTest, ADetachedSessionKeepsItsPlaceAndWhatIsRoutedToItIsQueued) {
-  befriend("alice", "bob");
-  Client alice = bind("alice", "phone");
-  available(alice);
-  Client bob = resumable("bob", "pc", "sm1");
-  sink_.clear();
-  detach(bob);
+  aliceAndBob(true);
+  const Client &alice = alice_, &bob = bob_;
   EXPECT_THAT(received(alice), IsEmpty());  // no unavailable: it may come back
   ASSERT_TRUE(directory_.inner.find(bob.bare, "pc")->detached());
 
@@ -75,12 +82,9 @@ TEST_F(ResumptionTest, ADetachedSessionKeepsItsPlaceAndWhatIsRoutedToItIsQueued)
 }
 
 TEST_F(ResumptionTest, PastItsBoundAMessageIsStoredOfflineAndARequestAnswered) {
-  Client alice = bind("alice", "phone");
-  available(alice);
-  Client bob = resumable("bob", "pc", "sm1");
-  detach(bob);
+  aliceAndBob(true);
+  const Client &alice = alice_, &bob = bob_;
   store_.cap = 0;
-  sink_.clear();
   send(alice, "<message to='bob@example.com/pc' type='chat'><body>1</body></message>");
   send(alice, "<iq to='bob@example.com/pc' type='get' id='q'><ping xmlns='urn:xmpp:ping'/></iq>");
   EXPECT_EQ(roster_.offlineCount(bob.bare), 1u);
@@ -88,12 +92,8 @@ TEST_F(ResumptionTest, PastItsBoundAMessageIsStoredOfflineAndARequestAnswered) {
 }
 
 TEST_F(ResumptionTest, AResumeTakesItsPlaceWithoutABroadcastAndTheOldStreamIsClosedResumed) {
-  befriend("alice", "bob");
-  Client alice = bind("alice", "phone");
-  available(alice);
-  Client bob = resumable("bob", "pc", "sm1");
-  detach(bob);
-  sink_.clear();
+  aliceAndBob(true);
+  const Client &alice = alice_, &bob = bob_;
   Client resumed{"gw2/1", "gw2", bob.fullJid, bob.bare};
   v1::SessionInfo i = info(resumed, true, 0, parseStanza("<presence/>"));
   i.set_sm_id("sm1");
@@ -114,11 +114,8 @@ TEST_F(ResumptionTest, AResumeTakesItsPlaceWithoutABroadcastAndTheOldStreamIsClo
 }
 
 TEST_F(ResumptionTest, ASweepDetachesAResumableSessionInsteadOfEndingIt) {
-  befriend("alice", "bob");
-  Client alice = bind("alice", "phone");
-  available(alice);
-  Client bob = resumable("bob", "pc", "sm1");
-  sink_.clear();
+  aliceAndBob(false);
+  const Client &alice = alice_, &bob = bob_;
   core_.onSessionSwept(*directory_.inner.find(bob.bare, "pc"));
   EXPECT_THAT(received(alice), IsEmpty());
   ASSERT_TRUE(directory_.inner.find(bob.bare, "pc"));
@@ -127,12 +124,8 @@ TEST_F(ResumptionTest, ASweepDetachesAResumableSessionInsteadOfEndingIt) {
 }
 
 TEST_F(ResumptionTest, ExpiryStoresMessagesAnswersRequestsAndEndsTheSession) {
-  befriend("alice", "bob");
-  Client alice = bind("alice", "phone");
-  available(alice);
-  Client bob = resumable("bob", "pc", "sm1");
-  detach(bob);
-  sink_.clear();
+  aliceAndBob(true);
+  const Client &alice = alice_, &bob = bob_;
   std::vector<v1::ResumableStanza> unacked(3);
   for (auto& e : unacked) e.set_kind(v1::ResumableStanza::KIND_ROUTED);
   *unacked[0].mutable_stanza() = parseStanza(

@@ -16,6 +16,9 @@ static unsigned short ports[2];
 static int which, presence_sent, quitting;
 static xmpp_ctx_t *ctx;
 static xmpp_sm_state_t *saved;
+/* Every connection made, released at the end (not from inside its own handler). */
+static xmpp_conn_t *conns[64];
+static int nconns;
 
 static void connect_next(void);
 
@@ -63,7 +66,12 @@ static void on_connection(xmpp_conn_t *conn, xmpp_conn_event_t event, int error,
 }
 
 static void connect_next(void) {
+    if (nconns == (int)(sizeof conns / sizeof conns[0])) {
+        fprintf(stderr, "too many reconnections\n");
+        exit(2);
+    }
     xmpp_conn_t *conn = xmpp_conn_new(ctx);
+    conns[nconns++] = conn;
     xmpp_conn_set_flags(conn, XMPP_CONN_FLAG_MANDATORY_TLS);
     xmpp_conn_set_cafile(conn, cafile);
     xmpp_conn_set_jid(conn, jid);
@@ -94,6 +102,8 @@ int main(int argc, char **argv) {
                                                      : NULL);
     connect_next();
     xmpp_run(ctx);
+    for (int i = 0; i < nconns; ++i) xmpp_conn_release(conns[i]);
+    if (saved != NULL) xmpp_free_sm_state(saved);
     xmpp_ctx_free(ctx);
     xmpp_shutdown();
     return 0;
