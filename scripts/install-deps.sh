@@ -16,7 +16,7 @@ PACKAGES=(
   redis-server postgresql prometheus
   # test clients and tools
   python3 python3-slixmpp python3-aioxmpp go-sendxmpp docker-compose procps iproute2 util-linux
-  libstrophe-dev
+  libstrophe-dev python3-nbxmpp
 )
 
 missing=()

@@ -5,8 +5,8 @@ exactly the 30 it had not acknowledged, in order, then what was sent to it while
 detached, and the server's h names what it had sent. When the resumption time runs out
 instead, what was unacknowledged is in offline storage and arrives, stamped, at the next
 login. Of two resumes of one id at once, exactly one wins. aioxmpp's client resumes by
-itself after its connection drops; a libstrophe client resumes on the other gateway after its
-own was killed. (Before: <enabled/> carried no id and <resume/> was
+itself after its connection drops, and so does nbxmpp (Gajim's library); a libstrophe client
+resumes on the other gateway after its own was killed. (Before: <enabled/> carried no id and <resume/> was
 item-not-found.)"""
 
 import asyncio
@@ -52,7 +52,7 @@ class ResumptionTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.cluster = Cluster(gateways=2)
-        for user in ("alice", "bob", "carol", "dave", "erin", "frank"):
+        for user in ("alice", "bob", "carol", "dave", "erin", "frank", "gina"):
             cls.cluster.adduser(user, user + "-pw")
 
     @classmethod
@@ -201,13 +201,9 @@ class ResumptionTest(unittest.TestCase):
                 self.assertEqual(got, ["x1", "x2", "x3", "x4"])
         run(go())
 
-    def test_libstrophe_resumes_on_the_other_gateway_after_its_gateway_is_killed(self):
-        binary = os.path.join(os.environ.get("XMPP_BUILD_DIR", ""), "tests", "e2e",
-                              "strophe_resume")
-        self.assertTrue(os.path.exists(binary), binary + " (tests/e2e/clients) is built")
-        p = subprocess.Popen([binary, "frank@localhost/strophe", "frank-pw",
-                              str(self.cluster.c2s_port(0)), str(self.cluster.c2s_port(1)),
-                              self.cluster.cert], stdout=subprocess.PIPE, text=True)
+    def spawn(self, argv):
+        """A client process; returns it and read_until(line): its output lines so far."""
+        p = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
         lines = queue.Queue()
         threading.Thread(target=lambda: [lines.put(line.strip()) for line in p.stdout],
                          daemon=True).start()
@@ -220,7 +216,42 @@ class ResumptionTest(unittest.TestCase):
                     seen.append(lines.get(timeout=max(0.05, deadline - time.monotonic())))
                 except queue.Empty:
                     if time.monotonic() > deadline:
-                        raise AssertionError(f"no {want!r} from libstrophe; got {seen}")
+                        raise AssertionError(f"no {want!r} from {argv[0]}; got {seen}")
+            return seen
+        return p, read_until
+
+    def test_nbxmpp_resumes_after_its_connection_drops(self):
+        p, read_until = self.spawn(["/usr/bin/python3",  # Debian's: it has nbxmpp
+                                    os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                 "clients", "nbxmpp_resume.py"),
+                                    "gina", "gina-pw", "nbx", str(self.cluster.c2s_port(0))])
+        detached = 'xmpp_gateway_sm_sessions_total{outcome="detached"}'
+        try:
+            read_until("connected")
+            before = metric(self.cluster.ops_port(0), detached)
+            self.send_from_bob("gina@localhost/nbx", ["g1", "drop"], "bg1")
+            read_until("dropped resumable=1")  # its socket closed, no stream footer
+            wait_until(lambda: metric(self.cluster.ops_port(0), detached) == before + 1, 20,
+                       "the session detached")
+            self.send_from_bob("gina@localhost/nbx", ["g2", "g3"], "bg2")
+            read_until("resumed")
+            seen = read_until("body g3")
+            self.assertEqual([line[5:] for line in seen if line.startswith("body ")],
+                             ["g1", "drop", "g2", "g3"])
+            self.assertNotIn("resume-failed", seen)
+            self.send_from_bob("gina@localhost/nbx", ["quit"], "bg3")
+            self.assertEqual(p.wait(timeout=30), 0)
+        finally:
+            if p.poll() is None:
+                p.kill()
+
+    def test_libstrophe_resumes_on_the_other_gateway_after_its_gateway_is_killed(self):
+        binary = os.path.join(os.environ.get("XMPP_BUILD_DIR", ""), "tests", "e2e",
+                              "strophe_resume")
+        self.assertTrue(os.path.exists(binary), binary + " (tests/e2e/clients) is built")
+        p, read_until = self.spawn([binary, "frank@localhost/strophe", "frank-pw",
+                                    str(self.cluster.c2s_port(0)),
+                                    str(self.cluster.c2s_port(1)), self.cluster.cert])
         resumed_before = metric(self.cluster.ops_port(1),
                                 'xmpp_gateway_sm_sessions_total{outcome="resumed"}')
         try:
@@ -230,7 +261,7 @@ class ResumptionTest(unittest.TestCase):
             self.cluster.kill("gateway-0")
             self.send_from_bob("frank@localhost/strophe", ["s3", "s4"], "bs2")
             read_until("connected 1")
-            read_until("body s4")
+            seen = read_until("body s4")
             self.assertEqual([line[5:] for line in seen if line.startswith("body ")],
                              ["s1", "s2", "s3", "s4"])
             self.assertIn("dropped sm=1", seen)
