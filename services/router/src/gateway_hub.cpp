@@ -141,6 +141,11 @@ std::vector<v1::RouterCommand> Outbox::takeIfExpired(std::chrono::steady_clock::
   return out;
 }
 
+std::vector<v1::RouterCommand> Outbox::takeIfParked() {
+  std::lock_guard lock(mu_);  // recursive: takeIfExpired locks it again
+  return takeIfExpired(parkedSince_ + limits_.parkFor);
+}
+
 size_t Outbox::queuedBytes() const {
   std::lock_guard lock(mu_);
   return pendingBytes_;
@@ -227,6 +232,17 @@ void GatewayHub::expireParked() {
   for (auto& [id, commands] : expired) {
     for (auto& c : commands) unreachable_(id, std::move(c));
   }
+}
+
+void GatewayHub::giveUp(const std::string& gatewayId) {
+  std::vector<v1::RouterCommand> taken;
+  {
+    std::lock_guard lock(mu_);
+    auto it = outboxes_.find(gatewayId);
+    if (it == outboxes_.end()) return;
+    taken = it->second->takeIfParked();
+  }
+  for (auto& c : taken) unreachable_(gatewayId, std::move(c));
 }
 
 std::vector<std::string> GatewayHub::connected() const {

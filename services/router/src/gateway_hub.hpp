@@ -60,6 +60,8 @@ class Outbox {
   bool expired(std::chrono::steady_clock::time_point now) const;
   /// Parked longer than parkFor: takes every queued command (then the outbox is empty).
   std::vector<v1::RouterCommand> takeIfExpired(std::chrono::steady_clock::time_point now);
+  /// Without a stream: takes every queued command whatever the time (its gateway is dead).
+  std::vector<v1::RouterCommand> takeIfParked();
   size_t queuedBytes() const;
 
  private:
@@ -103,6 +105,9 @@ class GatewayHub final : public GatewaySink {
   std::shared_ptr<Outbox> attach(const std::string& gatewayId, CommandStream* stream);
   /// Outboxes parked longer than parkFor give their commands up (the liveness tick).
   void expireParked();
+  /// The gateway was found dead (its sessions are being swept): what is parked for it gives
+  /// up now, not at parkFor (e.g. messages for a session resumed on another gateway).
+  void giveUp(const std::string& gatewayId);
   std::vector<std::string> connected() const;
   bool isConnected(const std::string& gatewayId) const;
   size_t queuedBytes() const;

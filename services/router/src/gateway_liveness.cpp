@@ -175,6 +175,7 @@ void GatewayLiveness::sweep(const std::string& id) {
   }
   runtime::logWarn("gateway dead, cleaning up",
                    {{"gateway", id}, {"sessions", std::to_string(sessions->size())}});
+  hub_.giveUp(id);  // parked for it: messages to the sessions' next place, or offline
   metrics_.gatewaysCleanedUp.Increment();
   // Each session is swept on its bare JID's worker, in order with whatever the gateway
   // announces for it later; the gateway is forgotten after the last one (unless it is back).

@@ -222,6 +222,26 @@ TEST_F(HubTest, case4_CommandsOfAGatewayAwayTooLongAreUnreachable) {
   EXPECT_FALSE(hub.isConnected("gw9"));
 }
 
+// Issue 10: a gateway found dead gives up what is parked for it at once, not after parkFor
+// (messages for a session resumed on another gateway reach it seconds sooner).
+TEST_F(HubTest, ADeadGatewaysParkedCommandsGiveUpAtOnce) {
+  std::vector<std::string> given;
+  GatewayHub parking({.parkFor = std::chrono::seconds(60)});
+  parking.onUnreachable([&](const std::string&, v1::RouterCommand c) {
+    given.push_back(c.delivery().stanza().id());
+  });
+  parking.deliver("gw1", message("m1").delivery());
+  parking.expireParked();
+  EXPECT_THAT(given, IsEmpty());  // within parkFor
+  parking.giveUp("gw1");
+  EXPECT_THAT(given, ElementsAre("m1"));
+  FakeStream stream;
+  auto box = parking.attach("gw2", &stream);
+  parking.deliver("gw2", message("m2").delivery());
+  parking.giveUp("gw2");  // connected: nothing given up
+  EXPECT_THAT(given, ElementsAre("m1"));
+}
+
 TEST_F(HubTest, case4_BatchesAreCutByBytes) {
   GatewayHub small({.batchBytes = 100, .parkFor = std::chrono::seconds(60)});
   for (int i = 0; i < 10; ++i) {
