@@ -98,6 +98,19 @@ def pair(args):
     results.put((received, time.monotonic() - t0))
 
 
+def cluster_cpu(cluster):
+    """CPU seconds (user + system) the gateways, the router and Redis have used so far."""
+    total = 0.0
+    for name in ("gateway-0", "gateway-1", "router", "redis"):
+        try:
+            with open(f"/proc/{cluster.pid(name)}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError):
+            pass
+    return total
+
+
 def main():
     pairs = int(sys.argv[1]) if len(sys.argv) > 1 else 2
     per = int(sys.argv[2]) if len(sys.argv) > 2 else 20000
@@ -123,6 +136,7 @@ def main():
         for p in procs:
             p.start()
         time.sleep(3)  # logins done
+        cpu0 = cluster_cpu(cluster)
         t0 = time.monotonic()
         start.set()
         total = 0
@@ -131,8 +145,11 @@ def main():
             n, secs = results.get(timeout=180)
             total += n
             slowest = max(slowest, secs)
+        cpu = cluster_cpu(cluster) - cpu0
         for p in procs:
             p.join()
+        print(f"cluster CPU {cpu:.1f} s (gateways, router, Redis): "
+              f"{cpu / max(total, 1) * 1e6:.1f} us per message")
         print(f"pairs {pairs}, messages delivered {total} of {pairs * per}, "
               f"{total / slowest:.0f} msgs/s end to end over TLS across two gateways"
               f"{', stream management: ' + os.environ['LOAD_SM'] if os.environ.get('LOAD_SM') else ''}")

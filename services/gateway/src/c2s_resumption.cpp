@@ -20,13 +20,32 @@ namespace {
 constexpr size_t kResumeIdBytes = 18;
 constexpr auto kResumeBindTimeout = std::chrono::seconds(10);
 
+// A routed stanza's entry is its ResumableStanza encoding written by hand: field 3 (stanza)
+// length-delimited, the kind (ROUTED, 0) left out as proto3 does; no copy of the stanza tree
+// (the stanza is written again from it, or stored offline if the session expires).
+std::string routedEntryOf(const v1::Stanza& stanza) {
+  const size_t n = stanza.ByteSizeLong();
+  std::string out;
+  out.reserve(n + 6);
+  out.push_back('\x1a');  // (3 << 3) | 2
+  for (size_t v = n; true; v >>= 7) {
+    if (v < 0x80) {
+      out.push_back(static_cast<char>(v));
+      break;
+    }
+    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+  }
+  const size_t at = out.size();
+  out.resize(at + n);
+  stanza.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(out.data() + at));
+  return out;
+}
+
 std::string entryOf(const Outbound& what, const std::string& xml) {
   v1::ResumableStanza e;
   switch (what.kind) {
     case Outbound::Kind::kRouted:
-      e.set_kind(v1::ResumableStanza::KIND_ROUTED);
-      *e.mutable_stanza() = what.stanza;  // written again from it; offline storage if expired
-      break;
+      return routedEntryOf(what.stanza);
     case Outbound::Kind::kOffline:
       e.set_kind(v1::ResumableStanza::KIND_OFFLINE);
       e.set_xml(xml);
