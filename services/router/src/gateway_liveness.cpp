@@ -170,8 +170,15 @@ void GatewayLiveness::sweep(const std::string& id) {
   // Sessions this router knows that never reached the directory end too.
   std::set<std::string> listed;
   for (const auto& s : *sessions) listed.insert(s.session_id());
+  // Detached ones (XEP-0198) wait for a resume or their expiry, which ends them: a sweep has
+  // nothing to do for them (they keep the gateway listed until then, and it is swept again).
+  std::erase_if(*sessions, [](const v1::SessionInfo& s) { return s.detached(); });
   for (auto& s : core_.localSessionsOfGateway(id)) {
     if (listed.count(s.session_id()) == 0) sessions->push_back(std::move(s));
+  }
+  if (sessions->empty() && !listed.empty()) {
+    (void)directory_.finishCleanup(id);  // only detached ones left: nothing to log or count
+    return;
   }
   runtime::logWarn("gateway dead, cleaning up",
                    {{"gateway", id}, {"sessions", std::to_string(sessions->size())}});
