@@ -89,7 +89,9 @@ class ClientsTest(unittest.TestCase):
             c.clear()
             c.send(f"<iq type='set' id='reg'><query xmlns='jabber:iq:register'>"
                    f"<username>{user}</username><password>{password}</password></query></iq>")
-            return c.read_until(r"</iq>|<iq [^>]*/>")
+            # The auth service answers within its own call budget (10 s, retries included);
+            # a loaded box (the CI runs two suites at once) may use most of it.
+            return c.read_until(r"</iq>|<iq [^>]*/>", timeout=30)
         finally:
             c.close()
 

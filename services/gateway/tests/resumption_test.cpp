@@ -13,8 +13,8 @@ using ::testing::StartsWith;
 
 class ResumptionTest : public SessionTest {
  protected:
-  // Bound, resumable; returns the id from <enabled/>.
-  std::string enableResumable() {
+  // Bound with the store, stream management not enabled yet.
+  void bindWithStore() {
     openSecure();
     session->setResumeStore(&store);
     auth.sasl.push_back({kOk, FakeAuth::success("alice")});
@@ -22,6 +22,10 @@ class ResumptionTest : public SessionTest {
     feed(header());
     feed(bindIq("home"));
     transport.take();
+  }
+  // Bound, resumable; returns the id from <enabled/>.
+  std::string enableResumable() {
+    bindWithStore();
     feed("<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
     EXPECT_EQ(transport.take(), "");  // not before the state exists
     store.complete();
@@ -161,13 +165,7 @@ TEST_F(ResumptionTest, WithTheStoreDownTheSessionGoesOnUnresumable) {
 }
 
 TEST_F(ResumptionTest, WithTheStoreDownAtEnableItIsAcknowledgementsOnly) {
-  openSecure();
-  session->setResumeStore(&store);
-  auth.sasl.push_back({kOk, FakeAuth::success("alice")});
-  feed(plainAuth(kPlainAlice));
-  feed(header());
-  feed(bindIq("home"));
-  transport.take();
+  bindWithStore();
   store.fail = true;
   feed("<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
   session->deliver(chat("one"));  // behind <enabled/>, whatever it says
