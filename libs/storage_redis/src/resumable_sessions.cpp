@@ -63,7 +63,7 @@ const char* kDetach = R"lua(
 local v = redis.call('HMGET', KEYS[1], 'sid', 'last', 'max')
 if not v[1] then return 3 end
 if v[1] == '' then
-  if v[2] == ARGV[1] then return 2 end
+  if v[2] == ARGV[1] then return 1 end  -- already, by this holder: the same outcome
   return 0
 end
 if v[1] ~= ARGV[1] then return 0 end
@@ -268,7 +268,7 @@ Expected<bool, storage::StoreError> ResumableSessions::detach(const std::string&
   return pool_.run([&](RedisConnection& conn) -> Expected<bool, storage::StoreError> {
     auto r = conn.command(views(c));
     if (!r) return unexpected(r.error());
-    return resumable::integerOf(r->get()) > 0;
+    return resumable::integerOf(r->get()) == 1;  // not 3: gone, the session must end
   });
 }
 

@@ -131,10 +131,9 @@ void RedisResumeStore::run(Writer& w) {
 }
 
 namespace {
-ResumeStore::Outcome outcomeOf(const redisReply* r, bool detaching) {
+ResumeStore::Outcome outcomeOf(const redisReply* r) {
   if (r == nullptr) return ResumeStore::Outcome::kFailed;
-  if (detaching && resumable::integerOf(r) == 2) return ResumeStore::Outcome::kOk;  // already
-  // 1 (2 for an already detached one): done; 0: another stream holds it now; anything else
+  // 1: done; 0: another stream holds it now; anything else
   // (the state is gone: Redis lost it; an error): not resumable any more, nothing lost here.
   switch (resumable::integerOf(r)) {
     case 0:
@@ -147,19 +146,18 @@ ResumeStore::Outcome outcomeOf(const redisReply* r, bool detaching) {
 }
 }  // namespace
 
-void StrandResumeStore::submit(const std::string& id, sr::RedisCommand command, Done done,
-                               bool detaching) {
+void StrandResumeStore::submit(const std::string& id, sr::RedisCommand command, Done done) {
   auto self = owner_.lock();  // kept until the answer ran
-  store_.submit(id, std::move(command),
-                [&store = store_, strand = strand_, self, done = std::move(done),
-                 detaching](const redisReply* r) {
-                  if (!done) return;
-                  store.answering();
-                  boost::asio::post(strand, [&store, self, done, o = outcomeOf(r, detaching)] {
-                    done(o);
-                    store.answered();
-                  });
-                });
+  store_.submit(
+      id, std::move(command),
+      [&store = store_, strand = strand_, self, done = std::move(done)](const redisReply* r) {
+        if (!done) return;
+        store.answering();
+        boost::asio::post(strand, [&store, self, done, o = outcomeOf(r)] {
+          done(o);
+          store.answered();
+        });
+      });
 }
 
 void StrandResumeStore::create(const std::string& id, Record record, Done done) {
@@ -176,7 +174,7 @@ void StrandResumeStore::append(const std::string& id, const std::string& session
       id, sessionId, std::move(entry), inbound,
       [&store = store_, strand = strand_, self, done = std::move(done)](const redisReply* r) {
         store.answering();
-        boost::asio::post(strand, [&store, self, done, o = outcomeOf(r, false)] {
+        boost::asio::post(strand, [&store, self, done, o = outcomeOf(r)] {
           done(o);
           store.answered();
         });
@@ -196,7 +194,7 @@ void StrandResumeStore::update(const std::string& id, const std::string& session
 void StrandResumeStore::detach(const std::string& id, const std::string& sessionId,
                                uint32_t inbound, Done done) {
   submit(id, resumable::detach(id, sessionId, inbound, std::chrono::system_clock::now()),
-         std::move(done), true);
+         std::move(done));
 }
 
 void StrandResumeStore::release(const std::string& id, const std::string& sessionId) {

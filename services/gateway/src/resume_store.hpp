@@ -87,8 +87,7 @@ class StrandResumeStore final : public ResumeStore {
   void settle(const std::string& id, const std::string& sessionId) override;
 
  private:
-  void submit(const std::string& id, storage_redis::RedisCommand command, Done done,
-              bool detaching = false);
+  void submit(const std::string& id, storage_redis::RedisCommand command, Done done);
   RedisResumeStore& store_;
   boost::asio::strand<boost::asio::any_io_executor> strand_;
   std::weak_ptr<Connection> owner_;

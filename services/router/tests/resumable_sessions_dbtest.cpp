@@ -93,6 +93,10 @@ TEST_F(ResumableScriptsTest, DetachedOnceExpiredOnceAndGoneStateIsNotATakeover) 
   // A holder whose state Redis lost is told so (2), not that it was taken over (0).
   EXPECT_EQ(run(r::append("id1", "gw1/1", {"s3"}, 0)), 2);
   EXPECT_EQ(run(r::detach("id1", "gw1/1", 0, system_clock::now())), 3);
+  // A sweep of a session whose state is gone ends it (not kept waiting for a resume).
+  auto gone = sessions_.detach("id1", "gw1/1");
+  ASSERT_TRUE(gone);
+  EXPECT_FALSE(*gone);
 }
 
 TEST_F(ResumableScriptsTest, OnlyADetachedSessionTakesQueuedStanzasUpToItsBound) {

@@ -73,8 +73,8 @@ RedisCommand ack(const std::string& id, const std::string& sessionId, uint32_t c
 /// New SessionInfo bytes and our h; reply 1 or 0 as append.
 RedisCommand update(const std::string& id, const std::string& sessionId, const std::string& info,
                     uint32_t inbound);
-/// The holder's connection is gone: detached until now + max. Reply 1 (detached), 2 (it
-/// already was, by this holder), 0 (someone else holds it), 3 (it is gone). `inbound` < 0:
+/// The holder's connection is gone: detached until now + max. Reply 1 (detached, or it already
+/// was by this holder), 0 (someone else holds it), 3 (it is gone). `inbound` < 0:
 /// leave our h as stored (a router detaching a dead gateway's session).
 RedisCommand detach(const std::string& id, const std::string& sessionId, int64_t inbound,
                     std::chrono::system_clock::time_point now);
