@@ -38,6 +38,12 @@ GatewayMetrics::GatewayMetrics(prometheus::Registry& r)
                         .Help("Deliveries that could not be written and took the offline path")
                         .Register(r)
                         .Add({})),
+      deliveriesToGone(prometheus::BuildCounter()
+                           .Name("xmpp_gateway_deliveries_to_gone_sessions_total")
+                           .Help("Deliveries for a session the gateway no longer has that need "
+                                 "nothing more (presence, errors, results; stored offline "
+                                 "messages stay stored), by kind")
+                           .Register(r)),
       sendQueueBytes(prometheus::BuildGauge()
                          .Name("xmpp_send_queue_bytes")
                          .Help("Bytes queued for clients, all connections")

@@ -37,6 +37,9 @@ struct GatewayMetrics {
   prometheus::Family<prometheus::Counter>& stanzasIn;   // by kind
   prometheus::Family<prometheus::Counter>& stanzasOut;  // deliveries written, by kind
   prometheus::Counter& undeliverable;
+  // Deliveries for a session this gateway no longer has that need nothing more (presence,
+  // errors, results; a stored offline message stays stored), by kind.
+  prometheus::Family<prometheus::Counter>& deliveriesToGone;
   prometheus::Gauge& sendQueueBytes;
   prometheus::Gauge& routerStreams;
   prometheus::Gauge& routerBacklogBytes;

@@ -354,6 +354,21 @@ void RouterChannel::readEnded(void* s) {
   static_cast<Stream*>(s)->finishWrites();
 }
 
+// Counted, and logged at most once a second (a burst of presence to a session just gone).
+void RouterChannel::droppedForGoneSession(const v1::Delivery& d) {
+  const char* kind = d.offline_id() != 0                             ? "stored"
+                     : d.stanza().kind() == v1::STANZA_KIND_PRESENCE ? "presence"
+                     : d.stanza().kind() == v1::STANZA_KIND_IQ       ? "iq"
+                                                                     : "message";
+  metrics_.deliveriesToGone.Add({{"kind", kind}}).Increment();
+  const int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
+  int64_t last = lastGoneLog_.load();
+  const int64_t second = std::chrono::steady_clock::duration(std::chrono::seconds(1)).count();
+  if (now - last < second || !lastGoneLog_.compare_exchange_strong(last, now)) return;
+  runtime::logInfo("delivery for a session that is gone",
+                   {{"kind", kind}, {"type", d.stanza().type()}});
+}
+
 void RouterChannel::onBatch(const v1::RouterBatch& batch) {
   for (const auto& cmd : batch.commands()) {
     if (cmd.has_delivery()) {
@@ -376,6 +391,8 @@ void RouterChannel::onBatch(const v1::RouterBatch& batch) {
           *u->add_stanzas() = d.stanza();
           metrics_.undeliverable.Increment();
           send(std::move(ev));
+        } else if (!conn) {
+          droppedForGoneSession(d);
         }
       }
     } else if (cmd.has_close()) {

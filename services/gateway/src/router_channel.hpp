@@ -8,6 +8,7 @@
 // its sessions and unsent events to the routers left (case 9), and back once it is welcomed.
 
 #include <grpcpp/grpcpp.h>
+#include <atomic>
 #include <boost/asio.hpp>
 
 #include <chrono>
@@ -95,6 +96,7 @@ class RouterChannel {
   void welcomed();
   void goingAway();
   void onBatch(const v1::RouterBatch& batch);
+  void droppedForGoneSession(const v1::Delivery& d);
   void streamDone(Stream* s, const grpc::Status& status);
 
   const std::string address_;
@@ -127,6 +129,7 @@ class RouterChannel {
   bool leaving_ = false;   // the router is stopping: no more events on this stream
   std::chrono::steady_clock::time_point graceUntil_;   // serving until then while not welcomed
   std::unordered_map<std::string, Tracked> sessions_;  // by session id
+  std::atomic<int64_t> lastGoneLog_{0};  // steady_clock ticks of the last such log line
 };
 
 }  // namespace xmpp::gateway
