@@ -114,12 +114,6 @@ redis.call('HSET', KEYS[1], 'qb', tostring(bytes))
 return 1
 )lua";
 
-const char* kSettle = R"lua(
-if redis.call('HGET', KEYS[1], 'sid') ~= ARGV[1] then return 0 end
-redis.call('HDEL', KEYS[1], 'claim')
-return 1
-)lua";
-
 const char* kExpireDue = R"lua(
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
 local out = {}
@@ -196,18 +190,14 @@ RedisCommand release(const std::string& id, const std::string& sessionId) {
 
 RedisCommand takeover(const std::string& id, const std::string& account,
                       const std::string& sessionId, uint32_t h,
-                      std::chrono::system_clock::time_point now, std::chrono::milliseconds settle) {
+                      std::chrono::system_clock::time_point now, std::chrono::milliseconds window) {
   return script(kTakeover, id,
                 {account, sessionId, std::to_string(h), std::to_string(millis(now)),
-                 std::to_string(settle.count()), std::to_string(kHeldTtlSeconds), id});
+                 std::to_string(window.count()), std::to_string(kHeldTtlSeconds), id});
 }
 
 RedisCommand queue(const std::string& id, const std::string& entry) {
   return script(kQueue, id, {entry});
-}
-
-RedisCommand settle(const std::string& id, const std::string& sessionId) {
-  return script(kSettle, id, {sessionId});
 }
 
 RedisCommand expireDue(std::chrono::system_clock::time_point now, size_t limit) {

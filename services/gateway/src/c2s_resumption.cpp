@@ -308,7 +308,6 @@ void C2sSession::resumeTaken(const std::string& previd, uint32_t h, ResumeStore:
 void C2sSession::finishResume() {
   resuming_ = false;
   for (std::string& xml : std::exchange(resend_, {})) writeOrdered(std::move(xml));
-  resumeStore_->settle(smId_, sessionId_);
   reportResumption("resumed");
   if (sm_.requestAck()) writeOrdered("<r xmlns=\"urn:xmpp:sm:3\"/>");
 }

@@ -193,8 +193,6 @@ class ResumeStore {
   virtual void takeover(const std::string& id, const std::string& account,
                         const std::string& sessionId, uint32_t h,
                         std::function<void(Resumed)> done) = 0;
-  /// The resume is bound: another resume of the id may take it from now on.
-  virtual void settle(const std::string& id, const std::string& sessionId) = 0;
 };
 
 /// Gateway-wide settings a session needs.

@@ -11,8 +11,10 @@ namespace resumable = storage_redis::resumable;
 
 // A batch is at most this many commands (one pipeline, one round trip).
 constexpr size_t kMaxBatch = 512;
-// How long a resume has to bind before another resume of the same id may take it.
-constexpr auto kSettle = std::chrono::milliseconds(15'000);
+// After a resume took an id, another resume of it is refused this long: of two at once (a
+// client's duplicate attempts arrive milliseconds apart) exactly one wins; a later one (the
+// client reconnected again, at least a TLS and SASL exchange later) takes it.
+constexpr auto kResumeWindow = std::chrono::milliseconds(500);
 
 RedisResumeStore::RedisResumeStore(sr::RedisOptions options, size_t threads)
     : pool_([&] {
@@ -201,44 +203,42 @@ void StrandResumeStore::release(const std::string& id, const std::string& sessio
   submit(id, resumable::release(id, sessionId), {});
 }
 
-void StrandResumeStore::settle(const std::string& id, const std::string& sessionId) {
-  submit(id, resumable::settle(id, sessionId), {});
-}
-
 void StrandResumeStore::takeover(const std::string& id, const std::string& account,
                                  const std::string& sessionId, uint32_t h,
                                  std::function<void(Resumed)> done) {
   auto self = owner_.lock();
-  store_.submit(
-      id, resumable::takeover(id, account, sessionId, h, std::chrono::system_clock::now(), kSettle),
-      [strand = strand_, self, done = std::move(done)](const redisReply* r) {
-        sr::ResumedState state;
-        Resumed out;
-        switch (resumable::parseTakeover(r, state)) {
-          case resumable::TakeoverOutcome::kTaken:
-            out.result = Resumed::Result::kTaken;
-            out.previousSessionId = std::move(state.previousSessionId);
-            out.fullJid = std::move(state.fullJid);
-            out.info = std::move(state.info);
-            out.inbound = state.inbound;
-            out.unacked = std::move(state.unacked);
-            break;
-          case resumable::TakeoverOutcome::kNotFound:
-            out.result = Resumed::Result::kNotFound;
-            break;
-          case resumable::TakeoverOutcome::kBusy:
-            out.result = Resumed::Result::kBusy;
-            break;
-          case resumable::TakeoverOutcome::kTooHigh:
-            out.result = Resumed::Result::kTooHigh;
-            break;
-          case resumable::TakeoverOutcome::kFailed:
-            out.result = Resumed::Result::kFailed;
-            break;
-        }
-        boost::asio::post(strand,
-                          [self, done, out = std::move(out)]() mutable { done(std::move(out)); });
-      });
+  store_.submit(id,
+                resumable::takeover(id, account, sessionId, h, std::chrono::system_clock::now(),
+                                    kResumeWindow),
+                [strand = strand_, self, done = std::move(done)](const redisReply* r) {
+                  sr::ResumedState state;
+                  Resumed out;
+                  switch (resumable::parseTakeover(r, state)) {
+                    case resumable::TakeoverOutcome::kTaken:
+                      out.result = Resumed::Result::kTaken;
+                      out.previousSessionId = std::move(state.previousSessionId);
+                      out.fullJid = std::move(state.fullJid);
+                      out.info = std::move(state.info);
+                      out.inbound = state.inbound;
+                      out.unacked = std::move(state.unacked);
+                      break;
+                    case resumable::TakeoverOutcome::kNotFound:
+                      out.result = Resumed::Result::kNotFound;
+                      break;
+                    case resumable::TakeoverOutcome::kBusy:
+                      out.result = Resumed::Result::kBusy;
+                      break;
+                    case resumable::TakeoverOutcome::kTooHigh:
+                      out.result = Resumed::Result::kTooHigh;
+                      break;
+                    case resumable::TakeoverOutcome::kFailed:
+                      out.result = Resumed::Result::kFailed;
+                      break;
+                  }
+                  boost::asio::post(strand, [self, done, out = std::move(out)]() mutable {
+                    done(std::move(out));
+                  });
+                });
 }
 
 }  // namespace xmpp::gateway

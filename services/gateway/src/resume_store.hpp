@@ -84,7 +84,6 @@ class StrandResumeStore final : public ResumeStore {
   void release(const std::string& id, const std::string& sessionId) override;
   void takeover(const std::string& id, const std::string& account, const std::string& sessionId,
                 uint32_t h, std::function<void(Resumed)> done) override;
-  void settle(const std::string& id, const std::string& sessionId) override;
 
  private:
   void submit(const std::string& id, storage_redis::RedisCommand command, Done done);

@@ -306,7 +306,6 @@ class FakeResumeStore : public ResumeStore {
       done(r);
     });
   }
-  void settle(const std::string&, const std::string&) override { calls.push_back("settle"); }
 
   /// Runs the answers waiting, in order (and those they cause).
   void complete() {

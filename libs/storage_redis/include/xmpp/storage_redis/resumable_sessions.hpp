@@ -81,15 +81,14 @@ RedisCommand detach(const std::string& id, const std::string& sessionId, int64_t
 /// A normal end of the stream: the state goes (if `sessionId` holds it).
 RedisCommand release(const std::string& id, const std::string& sessionId);
 /// A resume by `account` with the client's `h` on stream `sessionId`. Reply: {1, ...} taken,
-/// {0} not found (or another account's), {2} another resume is settling, {3} h too high.
+/// {0} not found (or another account's), {2} another resume took it less than `window`
+/// ago (of two at once, exactly one wins), {3} h too high.
 RedisCommand takeover(const std::string& id, const std::string& account,
                       const std::string& sessionId, uint32_t h,
-                      std::chrono::system_clock::time_point now, std::chrono::milliseconds settle);
+                      std::chrono::system_clock::time_point now, std::chrono::milliseconds window);
 /// A stanza routed to a detached session, queued behind what it had not acknowledged.
 /// Reply 1 queued, 0 not detached (resumed meanwhile), 3 gone, 4 past its bound.
 RedisCommand queue(const std::string& id, const std::string& entry);
-/// The resume is complete (bound): a later resume of the id may take it.
-RedisCommand settle(const std::string& id, const std::string& sessionId);
 /// Detached sessions due at `now`, at most `limit`, removed from Redis.
 RedisCommand expireDue(std::chrono::system_clock::time_point now, size_t limit);
 
