@@ -455,6 +455,18 @@ def cluster_processes(data_dir, ports):
     return found
 
 
+def rss_kib(pid):
+    """Resident memory of `pid` in KiB (0 if it is gone)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def wait_until(predicate, timeout, what):
     """Polls `predicate` until true or the deadline (blocking; for non-async tests)."""
     deadline = time.monotonic() + timeout

@@ -27,7 +27,7 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
-from harness import BUILD, ROOT, Cluster, PortBlock, wait_until  # noqa: E402
+from harness import BUILD, ROOT, Cluster, PortBlock, rss_kib, wait_until  # noqa: E402
 
 XMPPLOAD = os.path.join(BUILD, "tools", "xmppload", "xmppload")
 KEEP = False
@@ -38,17 +38,6 @@ def ring(i, n, k=RING):
     """User i's contacts: i +- 1..k/2 (mod n), as xmppload's presence scenario expects."""
     return sorted({(i + d) % n for d in range(1, k // 2 + 1)} |
                   {(i - d) % n for d in range(1, k // 2 + 1)})
-
-
-def rss_kib(pid):
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 def as_user(name, home):
