@@ -16,8 +16,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "load"))
-from harness import Cluster, metric, wait_until  # noqa: E402
-from idle_sessions import rss_kib  # noqa: E402
+from harness import Cluster, metric, rss_kib, wait_until  # noqa: E402
 from session_churn import churn  # noqa: E402
 
 SESSIONS = 1500
@@ -44,7 +43,9 @@ class MemoryReturnedTest(unittest.TestCase):
             self.assertEqual(metric(cluster.ops_port(0), "xmpp_connections"), 0)
             try:
                 # The trimmer looks every 5 s (gateway.trim_interval_ms).
-                wait_until(lambda: rss_kib(gw) <= start * 1.2, 20, "memory given back")
+                # A generous deadline: on a busy box (the suite runs two tests at a time) the
+                # trimmer's rounds run late.
+                wait_until(lambda: rss_kib(gw) <= start * 1.2, 45, "memory given back")
             except AssertionError:
                 self.fail(f"gateway RSS {rss_kib(gw)} KiB after logout, {start} KiB before, "
                           f"{peak} KiB at the peak")
