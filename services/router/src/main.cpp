@@ -1,9 +1,11 @@
 // xmpp-router: the session directory in Redis, RFC 6121 delivery, presence, server iqs.
 // Wiring only: the logic is RouterCore; the streams, workers and liveness are router_server.
 
+#include "caching_roster_client.hpp"
 #include "caching_session_directory.hpp"
 #include "gateway_liveness.hpp"
 #include "grpc_clients.hpp"
+#include "redis_invalidation_feed.hpp"
 #include "redis_session_directory.hpp"
 #include "router_core.hpp"
 #include "router_server.hpp"
@@ -72,15 +74,40 @@ int main(int argc, char** argv) try {
   }
   router::GatewayHub hub(
       {.parkFor = std::chrono::milliseconds(cfg.getInt("router.park_timeout_ms", 15'000))});
-  // Routing reads sessions through a cache invalidated over Redis pub/sub (no round trip per
-  // stanza); gateway liveness works on Redis directly.
-  router::CachingSessionDirectory cached(
-      directory, redisOptions,
-      {.maxAge = std::chrono::milliseconds(cfg.getInt("router.cache_max_age_ms", 30'000)),
-       .maxEntries = static_cast<size_t>(cfg.getInt("router.cache_max_entries", 200'000))});
-  const bool useCache = cfg.getBool("router.session_cache", true);
-  router::SessionDirectory& sessions =
-      useCache ? static_cast<router::SessionDirectory&>(cached) : directory;
+  // Routing reads sessions and presence targets through caches invalidated over Redis
+  // pub/sub (no round trip per stanza or per broadcast); gateway liveness works on Redis
+  // directly.
+  auto& unannounced = prometheus::BuildCounter()
+                          .Name("xmpp_router_cache_unannounced_total")
+                          .Help(
+                              "Cache invalidations that could not be published to the other "
+                              "routers (they see the change when their entry expires)")
+                          .Register(*registry)
+                          .Add({});
+  router::RedisInvalidationFeed feed(redisOptions, redis, [&] { unannounced.Increment(); });
+  auto& cacheLookups = prometheus::BuildCounter()
+                           .Name("xmpp_router_cache_lookups_total")
+                           .Help("Router cache lookups by cache and result (hit, miss)")
+                           .Register(*registry);
+  auto cacheOptions = [&](const std::string& prefix, const std::string& name) {
+    auto& hit = cacheLookups.Add({{"cache", name}, {"result", "hit"}});
+    auto& miss = cacheLookups.Add({{"cache", name}, {"result", "miss"}});
+    return router::CacheOptions{
+        .maxAge = std::chrono::milliseconds(cfg.getInt(prefix + "max_age_ms", 30'000)),
+        .maxEntries = static_cast<size_t>(cfg.getInt(prefix + "max_entries", 200'000)),
+        .onLookup = [&hit, &miss](bool found) { (found ? hit : miss).Increment(); }};
+  };
+  router::CachingSessionDirectory cached(directory, feed,
+                                         cacheOptions("router.cache_", "sessions"));
+  router::SessionDirectory& sessions = cfg.getBool("router.session_cache", true)
+                                           ? static_cast<router::SessionDirectory&>(cached)
+                                           : directory;
+  router::CachingRosterClient cachedRoster(roster, feed,
+                                           cacheOptions("router.roster_cache_", "roster"));
+  router::RosterClient& rosterClient = cfg.getBool("router.roster_cache", true)
+                                           ? static_cast<router::RosterClient&>(cachedRoster)
+                                           : roster;
+  feed.start();
   // Private storage lives in the userdata service, on the same channel.
   router::GrpcPrivateStorageClient privateStorage(grpc::CreateChannel(
       cfg.getString("userdata.address", "127.0.0.1:50052"), grpc::InsecureChannelCredentials()));
@@ -89,7 +116,7 @@ int main(int argc, char** argv) try {
   router::GrpcLastActivityClient lastActivity(grpc::CreateChannel(
       cfg.getString("userdata.address", "127.0.0.1:50052"), grpc::InsecureChannelCredentials()));
   router::RouterCore core(
-      sessions, roster, accounts, hub, rc, {},
+      sessions, rosterClient, accounts, hub, rc, {},
       {.privateStorage = &privateStorage, .blockList = &blockList, .lastActivity = &lastActivity});
   if (auto unserved = core.unservedDomains(); !unserved.empty()) {
     std::string list;

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "blocklist.hpp"
+#include "caching_roster_client.hpp"
 #include "grpc_status.hpp"
 #include "in_memory_session_directory.hpp"
 #include "last_activity.hpp"
@@ -335,6 +336,30 @@ class RecordingSink final : public GatewaySink {
 };
 
 /// A client session as the tests drive it.
+/// The invalidation feed within one process: always active, announcements reach the
+/// listeners at once.
+class LocalInvalidationFeed final : public InvalidationFeed {
+ public:
+  int listen(const std::string& channel, Listener listener) override {
+    listeners_[++nextId_] = {channel, std::move(listener)};
+    return nextId_;
+  }
+  void unlisten(int id) override { listeners_.erase(id); }
+  bool active() const override { return true; }
+  bool publish(const std::string& channel, const std::string& key) override {
+    ++published;
+    for (auto& [id, l] : listeners_) {
+      if (l.first == channel) l.second.evict(key);
+    }
+    return true;
+  }
+  int published = 0;
+
+ private:
+  std::map<int, std::pair<std::string, Listener>> listeners_;
+  int nextId_ = 0;
+};
+
 struct Client {
   std::string sessionId;
   std::string gateway;
@@ -344,10 +369,13 @@ struct Client {
 
 class RouterTest : public ::testing::Test {
  protected:
+  /// `cacheRoster`: the router reads presence targets through a CachingRosterClient.
   explicit RouterTest(roster::RosterConfig rosterConfig = {}, RouterLimits limits = {},
-                      RouterConfig routerConfig = config())
+                      RouterConfig routerConfig = config(), bool cacheRoster = false)
       : roster_(rosterConfig),
-        core_(directory_, roster_, accounts_, sink_, std::move(routerConfig), limits,
+        cachedRoster_(roster_, feed_, {}),
+        core_(directory_, cacheRoster ? static_cast<RosterClient&>(cachedRoster_) : roster_,
+              accounts_, sink_, std::move(routerConfig), limits,
               {.privateStorage = &private_,
                .blockList = &blockList_,
                .lastActivity = &lastActivity_}) {
@@ -444,6 +472,8 @@ class RouterTest : public ::testing::Test {
 
   TestDirectory directory_;
   TestRoster roster_;
+  LocalInvalidationFeed feed_;
+  CachingRosterClient cachedRoster_;
   TestAccounts accounts_;
   RecordingSink sink_;
   TestPrivateStorage private_;

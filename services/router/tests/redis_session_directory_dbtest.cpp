@@ -3,6 +3,7 @@
 #include "redis_session_directory.hpp"
 
 #include "caching_session_directory.hpp"
+#include "redis_invalidation_feed.hpp"
 
 #include <gtest/gtest.h>
 
@@ -166,8 +167,10 @@ TEST_F(RedisDirectoryTest, ClosedStreamShortensTheHeartbeatAndClaimsCanBeRelease
 
 TEST_F(RedisDirectoryTest, CacheServesRepeatsAndSeesOtherRoutersChanges) {
   // Router A reads through its cache; router B writes to the same Redis directly.
-  CachingSessionDirectory cached(dir_, storage_redis::parseRedisAddress(redis_.address()), {});
   storage_redis::RedisPool otherPool{storage_redis::parseRedisAddress(redis_.address())};
+  RedisInvalidationFeed feed(storage_redis::parseRedisAddress(redis_.address()), otherPool);
+  CachingSessionDirectory cached(dir_, feed, {});
+  feed.start();
   RedisSessionDirectory other(otherPool);
   ASSERT_TRUE(testing::eventually([&] { return cached.active(); }));
 
