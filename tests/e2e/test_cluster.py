@@ -78,8 +78,11 @@ class ClusterTest(unittest.TestCase):
             await until(lambda: g.client_roster["heidi@localhost"]["subscription"] == "both"
                         and h.client_roster["grace@localhost"]["subscription"] == "both",
                         20, "subscription both")
-            # Presence broadcast: heidi's presence reaches grace.
+            # Presence broadcast: heidi's presence reaches grace, addressed to her (the
+            # gateway stamps each copy of a broadcast with its recipient's bare JID).
             await until(lambda: g.presence_from("heidi@localhost/pc"), 10, "broadcast")
+            self.assertEqual({str(p["to"]) for p in g.presence_from("heidi@localhost/pc")},
+                             {"grace@localhost"})
             # Probe: heidi leaves and comes back; at her login she learns grace's presence
             # (probe), and grace sees her unavailable, then available again.
             await logout(h)
@@ -88,6 +91,9 @@ class ClusterTest(unittest.TestCase):
             h2 = await login(self.cluster, "heidi@localhost/phone", "heidi-pw", gateway=0)
             await until(lambda: h2.presence_from("grace@localhost/pc"), 10, "probe answer")
             await until(lambda: g.presence_from("heidi@localhost/phone"), 10, "available")
+            # Her own resources got her broadcasts too, addressed to her account.
+            self.assertEqual({str(p["to"]) for p in h2.presence_from("heidi@localhost/phone")},
+                             {"heidi@localhost"})
             await logout(g, h2)
         run(go())
 

@@ -10,6 +10,7 @@ Prints each figure and a Markdown table for docs/performance.md. Loopback only, 
 
 Not a test: nothing here asserts a timing. Needs `apt-get install ejabberd prosody` (the
 quick start's install script does not install them: they are only for this comparison).
+SBS_ROUTER_ARGS adds router flags to this project's run (e.g. --router.workers=32).
 """
 
 import argparse
@@ -69,7 +70,8 @@ class Project:
             gateway_args="--c2s.max_connections_per_address=0 "
                          "--c2s.max_accepts_per_second_per_address=0 --c2s.max_bytes_per_second=0",
             auth_args="--auth.max_threads=256",
-            router_args="--router.max_resources_per_account=0")
+            router_args="--router.max_resources_per_account=0 "
+                        + os.environ.get("SBS_ROUTER_ARGS", ""))
         c = self.cluster
         procs = [subprocess.Popen([os.path.join(BUILD, "services", "auth", "xmppctl"), "--auth",
                                    c.auth_address, "adduser", f"u{i}", "pw"],
@@ -390,8 +392,13 @@ def main():
     KEEP = args.keep
     only = set(filter(None, args.only.split(",")))
     kinds = {"project": Project, "ejabberd": Ejabberd, "prosody": Prosody}
+    wanted = args.servers.split(",")
+    missing = [k for k, tool in (("ejabberd", "ejabberdctl"), ("prosody", "prosodyctl"))
+               if k in wanted and shutil.which(tool) is None]
+    if missing:
+        sys.exit(f"not installed: {', '.join(missing)} (apt-get install {' '.join(missing)})")
     results = {}
-    for key in args.servers.split(","):
+    for key in wanted:
         server = kinds[key]()
         t = time.monotonic()
         try:

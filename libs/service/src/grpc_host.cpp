@@ -24,7 +24,8 @@ int serveUntilSignal(const config::Config& cfg, GrpcHostOptions options) {
   for (grpc::Service* s : options.services) builder.RegisterService(s);
   // The synchronous server's pool is the bound on concurrent blocking work (database).
   grpc::ResourceQuota quota(options.name);
-  quota.SetMaxThreads(static_cast<int>(cfg.getInt(options.name + ".max_threads", 16)));
+  quota.SetMaxThreads(
+      static_cast<int>(cfg.getInt(options.name + ".max_threads", options.defaultMaxThreads)));
   builder.SetResourceQuota(quota);
   if (options.maxMessageBytes > 0) {
     builder.SetMaxReceiveMessageSize(options.maxMessageBytes);

@@ -305,17 +305,19 @@ void Connection::teardown() {
 
 // ---- from the router ----
 
-void Connection::deliver(v1::Stanza stanza) {
-  asio::dispatch(strand_, [self = shared_from_this(), stanza = std::move(stanza)] {
-    if (self->closed_) {
-      if (stanza.kind() == v1::STANZA_KIND_MESSAGE) {
-        self->session_->onUnwritten({Outbound::routed(stanza)});
-      }
-      return;
-    }
-    if (self->options_.metrics != nullptr) self->options_.metrics->countOut(stanza);
-    self->session_->deliver(stanza);
-  });
+void Connection::deliver(v1::Stanza stanza, bool toRecipient) {
+  asio::dispatch(strand_,
+                 [self = shared_from_this(), stanza = std::move(stanza), toRecipient]() mutable {
+                   if (toRecipient) stanza.set_to(self->session_->bareJid());
+                   if (self->closed_) {
+                     if (stanza.kind() == v1::STANZA_KIND_MESSAGE) {
+                       self->session_->onUnwritten({Outbound::routed(stanza)});
+                     }
+                     return;
+                   }
+                   if (self->options_.metrics != nullptr) self->options_.metrics->countOut(stanza);
+                   self->session_->deliver(stanza);
+                 });
 }
 
 void Connection::deliverOffline(v1::Delivery delivery) {

@@ -62,7 +62,8 @@ class Connection : public Transport, public std::enable_shared_from_this<Connect
   void start();
 
   // From the router link (any thread): hop onto the strand.
-  void deliver(v1::Stanza stanza);
+  /// `toRecipient`: address it to this session's bare JID (Delivery.to_recipient).
+  void deliver(v1::Stanza stanza, bool toRecipient = false);
   void deliverOffline(v1::Delivery delivery);
   /// The router's answer to this session's bind (empty: bound).
   void bindResult(std::string condition);

@@ -378,7 +378,7 @@ void RouterChannel::onBatch(const v1::RouterBatch& batch) {
         if (conn && d.offline_id() != 0) {
           conn->deliverOffline(d);
         } else if (conn) {
-          conn->deliver(d.stanza());
+          conn->deliver(d.stanza(), d.to_recipient());
         } else if (d.offline_id() == 0 &&
                    (d.stanza().kind() == v1::STANZA_KIND_MESSAGE ||
                     (d.stanza().kind() == v1::STANZA_KIND_IQ &&

@@ -164,6 +164,23 @@ void RouterCore::deliver(const v1::Stanza& stanza, const SessionList& sessions) 
   }
 }
 
+void RouterCore::deliverToEach(v1::Stanza stanza, const SessionList& sessions) {
+  if (sessions.empty()) return;
+  stanza.clear_to();
+  SessionList live;
+  for (const auto* s : sessions) {
+    if (resumable_ != nullptr && s->detached() && !s->sm_id().empty()) {
+      v1::Stanza addressed = stanza;  // queued as the session would have read it
+      addressed.set_to(s->full_jid().substr(0, s->full_jid().find('/')));
+      queueForDetached(*s, addressed);
+    } else {
+      live.push_back(s);
+    }
+  }
+  deliveries_.fetch_add(deliverGrouped(gateways_, stanza, live, 0, {}, /*toRecipient=*/true),
+                        std::memory_order_relaxed);
+}
+
 void RouterCore::deliverToSession(const Sender& sender, const v1::Stanza& stanza,
                                   std::int64_t offlineId) {
   std::string gateway;

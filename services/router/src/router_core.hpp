@@ -174,6 +174,9 @@ class RouterCore final : private RouterServices {
                           const jid::Jid& to);
   bool presenceAllowed(std::string_view fromBare, std::string_view toBare);
   void deliver(const v1::Stanza& stanza, const SessionList& sessions) override;
+  // A presence broadcast: each session gets `stanza` addressed to its own bare JID, in one
+  // delivery per gateway (Delivery.to_recipient).
+  void deliverToEach(v1::Stanza stanza, const SessionList& sessions);
   // To the sender's own session (answers, bounces, initial-presence backlog).
   void deliverToSender(const Sender& sender, const v1::Stanza& stanza) override {
     deliverToSession(sender, stanza, 0);

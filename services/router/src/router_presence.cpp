@@ -118,20 +118,22 @@ void RouterCore::broadcastAvailable(const Sender& sender, v1::Stanza presence) {
     return;
   }
 
+  // Each subscriber's available resources, and (RFC 6121 §4.2.2 / §4.4.2) every available
+  // resource of the user, the sender included: one delivery per gateway for them all, each
+  // copy addressed to its recipient's bare JID by the gateway.
+  SessionList recipients;
   for (const auto& contact : subscribers) {
     if (!presenceAllowed(sender.bare, contact)) continue;
-    deliver(addressedTo(presence, contact), availableSessions(sessionsIn(*all, contact)));
+    for (const auto* s : availableSessions(sessionsIn(*all, contact))) recipients.push_back(s);
   }
-  // RFC 6121 §4.2.2 / §4.4.2: every available resource of the user, the sender included.
   const SessionMap& own = sessionsIn(*all, sender.bare);
-  SessionList ownTargets;
   for (const auto& [resource, s] : own) {
-    if (s.available() || s.session_id() == sender.sessionId) ownTargets.push_back(&s);
+    if (s.available() || s.session_id() == sender.sessionId) recipients.push_back(&s);
     if (s.session_id() == sender.sessionId) {
       sessions_.add(sender.sessionId, s.gateway_id(), sender.jid.str());
     }
   }
-  deliver(addressedTo(presence, sender.bare), ownTargets);
+  deliverToEach(presence, recipients);
 
   const int priority = presencePriority(presence);
   if (initial) {
@@ -197,17 +199,17 @@ void RouterCore::broadcastUnavailable(const std::string& sessionId, const jid::J
     countBackendError();
     return;
   }
+  SessionList recipients;  // as in broadcastAvailable: one delivery per gateway
   for (const auto& contact : subscribers) {
     if (!presenceAllowed(user, contact)) continue;
-    deliver(addressedTo(presence, contact), availableSessions(sessionsIn(*all, contact)));
+    for (const auto* s : availableSessions(sessionsIn(*all, contact))) recipients.push_back(s);
   }
-  SessionList own;
   for (const auto& [resource, s] : sessionsIn(*all, user)) {
     if (s.session_id() == sessionId ? s.session_id() == echoSession : s.available()) {
-      own.push_back(&s);
+      recipients.push_back(&s);
     }
   }
-  deliver(addressedTo(presence, user), own);
+  deliverToEach(presence, recipients);
   for (const auto& j : directed) {
     if (!presenceAllowed(user, j.bareStr())) continue;
     deliverPresenceTo(addressedTo(presence, j.str()), j, sessionsIn(*all, j.bareStr()));

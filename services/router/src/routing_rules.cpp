@@ -1,6 +1,7 @@
 #include "routing_rules.hpp"
 
 #include <algorithm>
+#include <unordered_set>
 #include <utility>
 
 namespace xmpp::router {
@@ -50,19 +51,19 @@ SessionList messageTargets(const SessionMap& sessions, MessageType type) {
 }
 
 std::size_t deliverGrouped(GatewaySink& sink, const v1::Stanza& stanza, const SessionList& sessions,
-                           std::int64_t offlineId, std::string_view offlineUser) {
+                           std::int64_t offlineId, std::string_view offlineUser, bool toRecipient) {
   // Gateways in first-seen order, so the commands come out in a stable order.
   std::vector<std::pair<std::string, std::vector<std::string>>> byGateway;
+  std::unordered_set<std::string_view> seen;  // a session listed twice gets it once
   for (const auto* s : sessions) {
+    if (!seen.insert(s->session_id()).second) continue;
     auto it = std::find_if(byGateway.begin(), byGateway.end(),
                            [&](const auto& g) { return g.first == s->gateway_id(); });
     if (it == byGateway.end()) {
       byGateway.emplace_back(s->gateway_id(), std::vector<std::string>{});
       it = std::prev(byGateway.end());
     }
-    if (std::find(it->second.begin(), it->second.end(), s->session_id()) == it->second.end()) {
-      it->second.push_back(s->session_id());
-    }
+    it->second.push_back(s->session_id());
   }
   for (auto& [gateway, ids] : byGateway) {
     v1::Delivery d;
@@ -70,6 +71,7 @@ std::size_t deliverGrouped(GatewaySink& sink, const v1::Stanza& stanza, const Se
     *d.mutable_stanza() = stanza;
     d.set_offline_id(offlineId);
     if (!offlineUser.empty()) d.set_offline_user(std::string(offlineUser));
+    d.set_to_recipient(toRecipient);
     sink.deliver(gateway, std::move(d));
   }
   return byGateway.size();

@@ -31,8 +31,10 @@ SessionList availableSessions(const SessionMap& sessions);
 SessionList messageTargets(const SessionMap& sessions, MessageType type);
 
 /// Hands `stanza` to the gateways holding `sessions`: one Delivery per gateway, listing that
-/// gateway's session ids in order. Returns the number of Delivery commands.
+/// gateway's session ids in order. Returns the number of Delivery commands. `toRecipient`:
+/// each session gets it addressed to its own bare JID (Delivery.to_recipient).
 std::size_t deliverGrouped(GatewaySink& sink, const v1::Stanza& stanza, const SessionList& sessions,
-                           std::int64_t offlineId = 0, std::string_view offlineUser = {});
+                           std::int64_t offlineId = 0, std::string_view offlineUser = {},
+                           bool toRecipient = false);
 
 }  // namespace xmpp::router

@@ -318,11 +318,27 @@ class RecordingSink final : public GatewaySink {
     }
     return out;
   }
-  /// What a session received, as XML, in order.
+  /// What a session received, as XML, in order (a to_recipient delivery addressed as the
+  /// gateway does: to the session's bare JID).
   std::vector<std::string> received(const std::string& sessionId) const {
     std::vector<std::string> out;
-    for (const auto& d : deliveriesTo(sessionId)) out.push_back(xmlOf(d.stanza()));
+    for (const auto& d : deliveriesTo(sessionId)) {
+      if (!d.to_recipient()) {
+        out.push_back(xmlOf(d.stanza()));
+        continue;
+      }
+      v1::Stanza addressed = d.stanza();
+      std::lock_guard lock(mu_);
+      auto it = bares_.find(sessionId);
+      addressed.set_to(it == bares_.end() ? "unknown-session" : it->second);
+      out.push_back(xmlOf(addressed));
+    }
     return out;
+  }
+  /// The bare JID a session is bound to (what a gateway knows).
+  void knowSession(const std::string& sessionId, const std::string& bare) {
+    std::lock_guard lock(mu_);
+    bares_[sessionId] = bare;
   }
   void clear() {
     std::lock_guard lock(mu_);
@@ -333,6 +349,7 @@ class RecordingSink final : public GatewaySink {
   mutable std::mutex mu_;
   std::vector<Command> commands_;
   std::vector<v1::BindResult> bindResults_;
+  std::map<std::string, std::string> bares_;
 };
 
 /// A client session as the tests drive it.
@@ -397,6 +414,7 @@ class RouterTest : public ::testing::Test {
               const std::string& gateway = "gw1") {
     Client c{gateway + "/" + std::to_string(++counter_), gateway, bareOf(user) + "/" + resource,
              bareOf(user)};
+    sink_.knowSession(c.sessionId, c.bare);
     core_.onSessionBound(info(c, false, 0, {}));
     return c;
   }

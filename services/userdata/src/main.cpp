@@ -83,6 +83,8 @@ int main(int argc, char** argv) try {
       cfg, {.name = "userdata",
             .defaultListen = "127.0.0.1:50052",
             .defaultOpsPort = 9102,
+            // Every router worker may be in a call at once: 64 covers eight routers' 8.
+            .defaultMaxThreads = 64,
             .services = {&service, &privateService, &blockService, &lastService},
             .registry = registry,
             .ready = [&] { return pool->healthy(); }});

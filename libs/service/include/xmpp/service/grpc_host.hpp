@@ -19,6 +19,9 @@ struct GrpcHostOptions {
   std::string name;           // "auth", "roster": config keys <name>.listen, <name>.max_threads
   std::string defaultListen;  // e.g. "127.0.0.1:50051"
   uint16_t defaultOpsPort = 0;
+  /// Handler threads unless <name>.max_threads says otherwise: the synchronous server
+  /// refuses a call (RESOURCE_EXHAUSTED) when all are busy.
+  int defaultMaxThreads = 16;
   std::vector<grpc::Service*> services;
   std::shared_ptr<prometheus::Registry> registry;
   std::function<bool()> ready = [] { return true; };
