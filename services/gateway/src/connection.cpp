@@ -152,51 +152,92 @@ void Connection::send(std::string bytes, std::optional<Outbound> stanza) {
     return;
   }
   if (bytes.empty()) return;
-  if (tls_) {
-    if (!tls_->send(bytes)) {
-      if (stanza) enqueue({}, std::move(stanza));  // handed back by the teardown
-      close();
-      return;
-    }
-    bytes.clear();
-    tls_->takeOutput(bytes);
-    // Held until the handshake is done: a stanza keeps its place (an empty write) anyway.
-    if (bytes.empty() && !stanza) return;
+  if (!tls_) {
+    enqueue(std::move(bytes), std::move(stanza));
+    return;
   }
-  enqueue(std::move(bytes), std::move(stanza));
+  // Encrypted at the next flush with whatever else is waiting then: a burst of stanzas to one
+  // session becomes one TLS record and one write (issue 11), not one of each per stanza.
+  if (!admit(bytes.size(), stanza)) return;
+  Pending p{std::move(bytes), {}, 0};
+  p.accounted = p.bytes.size();
+  if (stanza) p.stanzas.push_back(std::move(*stanza));
+  plain_.push_back(std::move(p));
+  flush();
 }
 
 void Connection::queueTlsOutput() {
+  // Ahead of plain_, which is not encrypted yet: the wire keeps the engine's record order.
   std::string out;
   tls_->takeOutput(out);
   if (!out.empty()) enqueue(std::move(out));
 }
 
+bool Connection::admit(size_t bytes, std::optional<Outbound>& stanza) {
+  if (queuedBytes_ + bytes <= options_.maxSendQueueBytes || closing_) {
+    queuedBytes_ += bytes;
+    if (options_.metrics != nullptr) {
+      options_.metrics->sendQueueBytes.Increment(static_cast<double>(bytes));
+    }
+    return true;
+  }
+  // A slow reader: stop here; what is queued and this delivery take the offline path.
+  Pending p;
+  if (stanza) p.stanzas.push_back(std::move(*stanza));
+  queue_.push_back(std::move(p));
+  overflowed_ = true;
+  session_->onSendQueueOverflow();
+  teardown();
+  return false;
+}
+
 void Connection::enqueue(std::string bytes, std::optional<Outbound> stanza) {
-  Pending p{std::move(bytes), std::move(stanza)};
-  if (queuedBytes_ + p.bytes.size() > options_.maxSendQueueBytes && !closing_) {
-    // A slow reader: stop here; what is queued and this delivery take the offline path.
-    queue_.push_back(std::move(p));
-    overflowed_ = true;
-    session_->onSendQueueOverflow();
-    teardown();
-    return;
-  }
-  queuedBytes_ += p.bytes.size();
-  if (options_.metrics != nullptr) {
-    options_.metrics->sendQueueBytes.Increment(static_cast<double>(p.bytes.size()));
-  }
+  if (!admit(bytes.size(), stanza)) return;
+  Pending p{std::move(bytes), {}, 0};
+  p.accounted = p.bytes.size();
+  if (stanza) p.stanzas.push_back(std::move(*stanza));
   queue_.push_back(std::move(p));
   flush();
 }
 
+void Connection::seal() {
+  if (plain_.empty()) return;
+  Pending sealed;
+  std::string plain;
+  for (auto& p : plain_) {
+    plain.append(p.bytes);
+    sealed.accounted += p.accounted;
+    for (auto& o : p.stanzas) sealed.stanzas.push_back(std::move(o));
+  }
+  if (plain_.size() > 16) {
+    std::vector<Pending>().swap(plain_);  // an idle session keeps no large capacity
+  } else {
+    plain_.clear();
+  }
+  const bool ok = tls_->send(plain);
+  tls_->takeOutput(sealed.bytes);
+  queue_.push_back(std::move(sealed));
+  // Held until the handshake is done, a stanza still keeps its place (an empty write).
+  if (!ok) close();  // the teardown hands the stanzas back
+}
+
 void Connection::flush() {
-  if (writing_ || queue_.empty() || closed_) return;
+  if (writing_ || closed_) return;
+  if (tls_) seal();
+  if (writing_ || queue_.empty() || closed_) return;  // a failed seal may have closed
+  // Everything queued, in one gathered write (bounded, so that one write completes soon).
+  constexpr size_t kMaxBuffers = 64;
+  std::vector<asio::const_buffer> buffers;
+  for (const auto& p : queue_) {
+    if (buffers.size() == kMaxBuffers) break;
+    buffers.emplace_back(asio::buffer(p.bytes));
+  }
+  inFlight_ = buffers.size();
   writing_ = true;
   auto self = shared_from_this();
   auto handler = asio::bind_executor(
       strand_, [self](const error_code& ec, size_t n) { self->onWritten(ec, n); });
-  asio::async_write(socket_, asio::buffer(queue_.front().bytes), std::move(handler));
+  asio::async_write(socket_, buffers, std::move(handler));
 }
 
 void Connection::onWritten(const error_code& ec, size_t) {
@@ -206,15 +247,21 @@ void Connection::onWritten(const error_code& ec, size_t) {
     teardown();
     return;
   }
-  queuedBytes_ -= queue_.front().bytes.size();
-  if (options_.metrics != nullptr) {
-    options_.metrics->sendQueueBytes.Decrement(static_cast<double>(queue_.front().bytes.size()));
+  std::vector<Outbound> written;
+  size_t bytes = 0;
+  for (size_t i = 0; i < inFlight_ && !queue_.empty(); ++i) {
+    bytes += queue_.front().accounted;
+    for (auto& o : queue_.front().stanzas) written.push_back(std::move(o));
+    queue_.pop_front();
   }
-  std::optional<Outbound> written = std::move(queue_.front().stanza);
-  queue_.pop_front();
-  if (written) session_->onWritten(*written);
+  inFlight_ = 0;
+  queuedBytes_ -= bytes;
+  if (options_.metrics != nullptr) {
+    options_.metrics->sendQueueBytes.Decrement(static_cast<double>(bytes));
+  }
+  for (const auto& o : written) session_->onWritten(o);
   if (closed_) return;
-  if (!queue_.empty()) {
+  if (!queue_.empty() || !plain_.empty()) {
     flush();
     return;
   }
@@ -237,11 +284,16 @@ void Connection::startTls() {
 void Connection::close() {
   if (closed_) return;
   if (tls_ && !closing_) {
+    closing_ = true;   // before seal(): a failed seal closes again, a no-op then
+    seal();            // what waits goes before the close_notify
     tls_->shutdown();  // close_notify, flushed with the rest
     queueTlsOutput();
   }
   closing_ = true;
-  if (queue_.empty() && !writing_) linger();
+  if (queue_.empty() && !writing_)
+    linger();
+  else
+    flush();
 }
 
 void Connection::linger() {
@@ -259,9 +311,13 @@ void Connection::linger() {
 void Connection::reportUnwritten() {
   std::vector<Outbound> unwritten;
   for (auto& p : queue_) {
-    if (p.stanza) unwritten.push_back(std::move(*p.stanza));
+    for (auto& o : p.stanzas) unwritten.push_back(std::move(o));
+  }
+  for (auto& p : plain_) {
+    for (auto& o : p.stanzas) unwritten.push_back(std::move(o));
   }
   queue_.clear();
+  plain_.clear();
   if (options_.metrics != nullptr) {
     options_.metrics->sendQueueBytes.Decrement(static_cast<double>(queuedBytes_));
   }

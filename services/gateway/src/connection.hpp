@@ -89,13 +89,20 @@ class Connection : public Transport, public std::enable_shared_from_this<Connect
  private:
   struct Pending {
     std::string bytes;
-    std::optional<Outbound> stanza;  // what the bytes are, for the session
+    std::vector<Outbound> stanzas;  // what the bytes are, for the session
+    size_t accounted = 0;           // its share of queuedBytes_
   };
 
   void read();
   void onRead(const boost::system::error_code& ec, size_t n);
   void send(std::string bytes, std::optional<Outbound> stanza);
   void enqueue(std::string bytes, std::optional<Outbound> stanza = std::nullopt);
+  /// Whether `bytes` more fit the send queue; if not, the connection is torn down (a slow
+  /// reader) and `stanza` takes the unwritten path with the rest.
+  bool admit(size_t bytes, std::optional<Outbound>& stanza);
+  /// TLS: encrypts the plaintext waiting in plain_ as one SSL_write (one record per 16 KiB,
+  /// not one per stanza) and queues the ciphertext.
+  void seal();
   void flush();
   void onWritten(const boost::system::error_code& ec, size_t n);
   void queueTlsOutput();
@@ -129,8 +136,10 @@ class Connection : public Transport, public std::enable_shared_from_this<Connect
   std::shared_ptr<void> ticket_;  // released at teardown
 
   std::array<char, 4096> readBuf_;
-  std::deque<Pending> queue_;
+  std::deque<Pending> queue_;   // bytes ready for the socket, in order
+  std::vector<Pending> plain_;  // TLS: plaintext not yet encrypted (sealed at the next flush)
   size_t queuedBytes_ = 0;
+  size_t inFlight_ = 0;  // queue_ entries the write in progress carries
   bool writing_ = false;
   bool overflowed_ = false;
   bool closing_ = false;
