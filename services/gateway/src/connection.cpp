@@ -152,17 +152,22 @@ void Connection::send(std::string bytes, std::optional<Outbound> stanza) {
     return;
   }
   if (bytes.empty()) return;
-  if (!tls_) {
-    enqueue(std::move(bytes), std::move(stanza));
-    return;
+  // TLS: encrypted at the next flush with whatever else is waiting then, so a burst of
+  // stanzas to one session becomes one TLS record and one write (issue 11), not one each.
+  if (tls_) {
+    queueBytes(plain_, std::move(bytes), std::move(stanza));
+  } else {
+    queueBytes(queue_, std::move(bytes), std::move(stanza));
   }
-  // Encrypted at the next flush with whatever else is waiting then: a burst of stanzas to one
-  // session becomes one TLS record and one write (issue 11), not one of each per stanza.
+}
+
+template <class Queue>
+void Connection::queueBytes(Queue& q, std::string bytes, std::optional<Outbound> stanza) {
   if (!admit(bytes.size(), stanza)) return;
   Pending p{std::move(bytes), {}, 0};
   p.accounted = p.bytes.size();
   if (stanza) p.stanzas.push_back(std::move(*stanza));
-  plain_.push_back(std::move(p));
+  q.push_back(std::move(p));
   flush();
 }
 
@@ -192,12 +197,7 @@ bool Connection::admit(size_t bytes, std::optional<Outbound>& stanza) {
 }
 
 void Connection::enqueue(std::string bytes, std::optional<Outbound> stanza) {
-  if (!admit(bytes.size(), stanza)) return;
-  Pending p{std::move(bytes), {}, 0};
-  p.accounted = p.bytes.size();
-  if (stanza) p.stanzas.push_back(std::move(*stanza));
-  queue_.push_back(std::move(p));
-  flush();
+  queueBytes(queue_, std::move(bytes), std::move(stanza));
 }
 
 void Connection::seal() {

@@ -100,6 +100,9 @@ class Connection : public Transport, public std::enable_shared_from_this<Connect
   /// Whether `bytes` more fit the send queue; if not, the connection is torn down (a slow
   /// reader) and `stanza` takes the unwritten path with the rest.
   bool admit(size_t bytes, std::optional<Outbound>& stanza);
+  /// Admits and appends to `q` (queue_, or plain_ for TLS), then flushes.
+  template <class Queue>
+  void queueBytes(Queue& q, std::string bytes, std::optional<Outbound> stanza);
   /// TLS: encrypts the plaintext waiting in plain_ as one SSL_write (one record per 16 KiB,
   /// not one per stanza) and queues the ciphertext.
   void seal();

@@ -481,6 +481,14 @@ class RouterTest : public ::testing::Test {
   }
 
   std::vector<std::string> received(const Client& c) const { return sink_.received(c.sessionId); }
+  /// The presence stanzas among them.
+  std::vector<std::string> presences(const Client& c) const {
+    std::vector<std::string> out;
+    for (const auto& x : received(c)) {
+      if (x.find("<presence") == 0) out.push_back(x);
+    }
+    return out;
+  }
 
   /// Two users subscribed to each other ('both' on both sides).
   void befriend(const std::string& a, const std::string& b) {

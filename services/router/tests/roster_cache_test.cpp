@@ -15,14 +15,6 @@ using ::testing::IsEmpty;
 class RosterCacheTest : public RouterTest {
  protected:
   RosterCacheTest() : RouterTest({}, {}, config(), /*cacheRoster=*/true) {}
-
-  std::vector<std::string> presences(const Client& c) {
-    std::vector<std::string> out;
-    for (const auto& x : received(c)) {
-      if (x.find("<presence") == 0) out.push_back(x);
-    }
-    return out;
-  }
 };
 
 TEST_F(RosterCacheTest, RepeatedBroadcastsAskTheRosterServiceOnce) {

@@ -25,13 +25,6 @@ class SubscriptionTest : public RouterTest {
     }
     return out;
   }
-  std::vector<std::string> presences(const Client& c) {
-    std::vector<std::string> out;
-    for (const auto& x : received(c)) {
-      if (x.find("<presence") == 0) out.push_back(x);
-    }
-    return out;
-  }
 };
 
 TEST_F(SubscriptionTest, FullHandshakeEndsInBothWithPushesAndPresence) {
